@@ -1,0 +1,42 @@
+import type { JWTHeaderParameters, JWTPayload } from 'jose'
+import type { TokenLocation } from './extract-bearer-token.js'
+
+/** Claims of a verified access token, with the common ones typed (RFC 7519 §4.1, RFC 9068 §2.2). */
+export interface AccessTokenClaims extends JWTPayload {
+  /** Issuer; always one of the configured issuers. */
+  iss: string
+  /** Audience; always contains one of the configured audiences. */
+  aud: string | string[]
+  /** Subject: the user, or the client for client-credentials tokens. */
+  sub?: string
+  /** Expiry, seconds since the epoch. */
+  exp?: number
+  /** Issued at, seconds since the epoch. */
+  iat?: number
+  /** Not before, seconds since the epoch. */
+  nbf?: number
+  /** Unique token identifier. */
+  jti?: string
+  /** RFC 9068 §2.2: the OAuth client the token was issued to. */
+  client_id?: string
+  /** RFC 9068 §2.2.3: space-delimited granted scopes. */
+  scope?: string
+  /** Azure AD: granted scopes, as a space-delimited string or an array. */
+  scp?: string | string[]
+  /** Auth0 RBAC: granted permissions. */
+  permissions?: string[]
+}
+
+/** What a successful authentication leaves on `req.auth` / `ctx.state.auth`. */
+export interface AuthResult {
+  /** The raw access token. */
+  readonly token: string
+  /** Where the token was found (RFC 6750 §2). */
+  readonly location: TokenLocation
+  /** The verified JWS protected header. */
+  readonly header: JWTHeaderParameters
+  /** The verified claims. */
+  readonly claims: AccessTokenClaims
+  /** The granted scopes, compared exactly (RFC 6749 §3.3); values outside the scope grammar are left out. */
+  readonly scopes: ReadonlySet<string>
+}

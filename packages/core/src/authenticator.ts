@@ -1,0 +1,132 @@
+import { base64url } from 'jose'
+import type { AuthResult } from './auth-result.js'
+import type { BearerRequest } from './bearer-request.js'
+import type { ChallengeParams } from './challenge.js'
+import { createAuthError, type AuthError, type AuthErrorCode } from './errors.js'
+import { extractBearerToken } from './extract-bearer-token.js'
+import { Failure } from './failure.js'
+import { readGrantedScopes } from './granted-scopes.js'
+import {
+  KeysUnavailableError,
+  localKeyResolver,
+  remoteKeyResolver,
+  secretKeyResolver,
+  type KeyResolver,
+} from './key-source.js'
+import { resolveOptions, type AuthOptions, type ResolvedOptions } from './options.js'
+import type { CompiledRequirement } from './requirement.js'
+import { createAccessTokenVerifier } from './verify-access-token.js'
+
+/**
+ * The framework-agnostic engine behind every adapter: finds the token in a request,
+ * verifies it and checks scope requirements. Adapters translate requests and responses only.
+ */
+export interface Authenticator {
+  /** The validated options. */
+  readonly options: ResolvedOptions
+  /**
+   * Authenticates a request. Resolves to the verified result, or to `undefined` for an
+   * anonymous request in `optional` mode; rejects with an {@link AuthError} otherwise.
+   */
+  authenticate(request: BearerRequest): Promise<AuthResult | undefined>
+  /**
+   * Checks a compiled requirement against an authentication result: throws a 401 without
+   * error code when there is none (anonymous request), a 403 `insufficient_scope` naming the
+   * scope to request when the scopes fall short.
+   */
+  authorize(result: AuthResult | undefined, requirement: CompiledRequirement): void
+  /** Creates the error for `code` with this authenticator's challenge parameters. */
+  error(code: AuthErrorCode, cause?: unknown): AuthError
+}
+
+/** Creates an {@link Authenticator}; validates every option now and throws a `TypeError` explaining any mistake. */
+export function createAuthenticator(input: AuthOptions): Authenticator {
+  const options = resolveOptions(input)
+  const verify = createAccessTokenVerifier(options, createKeyResolver(options))
+  const challenge: ChallengeParams = { realm: options.realm }
+  const extractOptions = {
+    acceptBodyToken: options.acceptBodyToken,
+    acceptQueryToken: options.acceptQueryToken,
+    maxTokenLength: options.maxTokenLength,
+  }
+
+  const error = (code: AuthErrorCode, cause?: unknown): AuthError =>
+    code === 'keys_unavailable'
+      ? createAuthError(code, { status: options.unavailableStatus, retryAfter: options.retryAfter, cause })
+      : createAuthError(code, { challenge, cause })
+
+  return {
+    options,
+    error,
+    async authenticate(request) {
+      try {
+        const found = extractBearerToken(request, extractOptions)
+        if (found === undefined) {
+          if (options.optional) return undefined
+          throw new Failure('credentials_missing')
+        }
+        const { header, claims } = await verify(found.token)
+        return {
+          token: found.token,
+          location: found.location,
+          header,
+          claims,
+          scopes: readGrantedScopes(claims, options.scopeClaims),
+        }
+      } catch (thrown) {
+        if (thrown instanceof Failure) {
+          if (thrown.code === 'scheme_unsupported' && options.optional) return undefined
+          throw error(thrown.code, thrown.cause)
+        }
+        if (thrown instanceof KeysUnavailableError) throw error('keys_unavailable', thrown)
+        // Anything else is a defect on our side; still never let it echo or crash: report
+        // the token as malformed and keep the original for the operator.
+        throw error('token_malformed', thrown)
+      }
+    },
+    authorize(result, requirement) {
+      if (result === undefined) throw error('credentials_missing')
+      if (requirement.isSatisfiedBy(result.scopes)) return
+      // RFC 6750 §3: the scope attribute names what the resource needs.
+      throw createAuthError('scope_insufficient', {
+        challenge: { ...challenge, scope: requirement.scopeToRequest(result.scopes) },
+      })
+    },
+  }
+}
+
+function createKeyResolver(options: ResolvedOptions): KeyResolver {
+  const source = options.keySource
+  if (source.kind === 'secret') return secretKeyResolver(source.secret)
+  if (source.kind === 'local') return localKeyResolver(source.keys)
+  const settings = {
+    jwksUri: source.jwksUri,
+    policy: { timeout: options.fetchTimeout, maxBytes: options.maxResponseBytes },
+    allowHttp: options.allowHttp,
+    cacheMaxAge: options.jwksCacheMaxAge,
+    cooldown: options.jwksCooldown,
+  }
+  const [first] = options.issuers
+  if (options.issuers.length === 1 && first !== undefined) return remoteKeyResolver({ ...settings, issuer: first })
+  // Several issuers: the (not yet verified) `iss` picks whose keys to use; jose then checks
+  // the signature with that issuer's key and `iss` against the allowlist.
+  const byIssuer = new Map(options.issuers.map((issuer) => [issuer, remoteKeyResolver({ ...settings, issuer })]))
+  return (header, token) => {
+    const resolver = byIssuer.get(unverifiedIssuer(token.payload))
+    if (resolver === undefined) throw new Failure('issuer_invalid')
+    return resolver(header, token)
+  }
+}
+
+function unverifiedIssuer(payload: string | Uint8Array): string {
+  try {
+    const bytes = typeof payload === 'string' ? base64url.decode(payload) : payload
+    const claims: unknown = JSON.parse(new TextDecoder().decode(bytes))
+    if (typeof claims === 'object' && claims !== null && typeof (claims as { iss?: unknown }).iss === 'string') {
+      return (claims as { iss: string }).iss
+    }
+  } catch {
+    // Fall through: a payload that is not JSON has no issuer we trust.
+  }
+  throw new Failure('issuer_invalid')
+}

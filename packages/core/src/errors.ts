@@ -1,0 +1,115 @@
+import createHttpError, { type HttpError } from 'http-errors'
+import { buildChallenge, type ChallengeParams } from './challenge.js'
+
+/** RFC 6750 §3.1 error codes. */
+export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope'
+
+interface ErrorKind {
+  readonly status: 400 | 401 | 403 | 503
+  /** RFC 6750 §3.1 code; absent when the request carried no usable credentials (§3.1 last paragraph). */
+  readonly error?: BearerErrorCode
+  /** Fixed, ASCII-only text. Never built from the token, the request or an upstream message. */
+  readonly description: string
+}
+
+// One table is the single source of the status, RFC 6750 code and description of every failure.
+const KINDS = {
+  // RFC 6750 §3.1: "If the request lacks any authentication information ... the resource
+  // server SHOULD NOT include an error code or other error information."
+  credentials_missing: { status: 401, description: 'A bearer access token is required' },
+  scheme_unsupported: { status: 401, description: 'A bearer access token is required' },
+  // RFC 6750 §3.1 invalid_request: malformed request, or more than one method used.
+  authorization_malformed: { status: 400, error: 'invalid_request', description: 'The bearer credentials are malformed' },
+  credentials_multiple: { status: 400, error: 'invalid_request', description: 'More than one access token was sent' },
+  // RFC 6750 §3.1 invalid_token: "expired, revoked, malformed, or invalid for other reasons".
+  token_too_long: { status: 401, error: 'invalid_token', description: 'The access token is too long' },
+  token_malformed: { status: 401, error: 'invalid_token', description: 'The access token is malformed' },
+  token_type_invalid: { status: 401, error: 'invalid_token', description: 'The token is not an access token' },
+  algorithm_not_allowed: { status: 401, error: 'invalid_token', description: 'The access token signing algorithm is not allowed' },
+  key_not_found: { status: 401, error: 'invalid_token', description: 'The access token signing key is unknown' },
+  key_unusable: { status: 401, error: 'invalid_token', description: 'The access token signing key is not usable' },
+  signature_invalid: { status: 401, error: 'invalid_token', description: 'The access token signature is invalid' },
+  token_expired: { status: 401, error: 'invalid_token', description: 'The access token expired' },
+  token_not_yet_valid: { status: 401, error: 'invalid_token', description: 'The access token is not yet valid' },
+  token_too_old: { status: 401, error: 'invalid_token', description: 'The access token is too old' },
+  token_issued_in_future: { status: 401, error: 'invalid_token', description: 'The access token was issued in the future' },
+  issuer_invalid: { status: 401, error: 'invalid_token', description: 'The access token issuer is not trusted' },
+  audience_invalid: { status: 401, error: 'invalid_token', description: 'The access token is not meant for this resource' },
+  claim_missing: { status: 401, error: 'invalid_token', description: 'The access token lacks a required claim' },
+  claim_invalid: { status: 401, error: 'invalid_token', description: 'The access token has an invalid claim' },
+  // RFC 6750 §3.1 insufficient_scope: "The resource server SHOULD respond with the HTTP 403".
+  scope_insufficient: { status: 403, error: 'insufficient_scope', description: 'The access token lacks the required scope' },
+  // Not the client's fault: the issuer's discovery or JWKS endpoint failed. Never invalid_token.
+  keys_unavailable: { status: 503, description: 'The token signing keys are temporarily unavailable' },
+} as const satisfies Record<string, ErrorKind>
+
+/** Stable, machine-readable identifier of every failure scopeguard reports. */
+export type AuthErrorCode = keyof typeof KINDS
+
+/** Every failure code with its HTTP status, RFC 6750 error code and description. */
+export const AUTH_ERRORS: { readonly [C in AuthErrorCode]: ErrorKind } = KINDS
+
+/**
+ * A failure to authenticate or authorise a request: an `http-errors` object, so Express
+ * error handlers and Koa's default handler honour its `status`, `expose` and `headers`.
+ */
+export interface AuthError extends HttpError {
+  /** Stable, machine-readable failure code. */
+  readonly code: AuthErrorCode
+  /** RFC 6750 §3.1 error code, when the failure has one. */
+  readonly error: BearerErrorCode | undefined
+  /** Response headers to send: `WWW-Authenticate`, and `Retry-After` for 503. */
+  readonly headers: Record<string, string>
+  /** Always true: the message is one of our fixed descriptions, safe to show a client. */
+  readonly expose: true
+}
+
+const AUTH_ERROR = Symbol.for('scopeguard.AuthError')
+
+/** Extra context for {@link createAuthError}. */
+export interface AuthErrorContext {
+  /** Challenge parameters that do not come from the error kind: realm, scope, metadata URL. */
+  readonly challenge?: Omit<ChallengeParams, 'error' | 'errorDescription'>
+  /** HTTP status used instead of the default (only for `keys_unavailable`). */
+  readonly status?: number
+  /** `Retry-After` seconds (only for `keys_unavailable`). */
+  readonly retryAfter?: number
+  /** The underlying error, kept for logging; never sent to the client. */
+  readonly cause?: unknown
+}
+
+/** Creates the error for `code`, with its `WWW-Authenticate` challenge pre-built. */
+export function createAuthError(code: AuthErrorCode, context: AuthErrorContext = {}): AuthError {
+  const kind: ErrorKind = KINDS[code]
+  const headers: Record<string, string> = {}
+  if (kind.status === 503) {
+    if (context.retryAfter !== undefined) headers['Retry-After'] = String(context.retryAfter)
+  } else {
+    const description = kind.error === undefined ? undefined : kind.description
+    headers['WWW-Authenticate'] = buildChallenge({
+      ...context.challenge,
+      error: kind.error,
+      errorDescription: description,
+    })
+  }
+  const props: Record<string, unknown> = { code, error: kind.error, headers, expose: true }
+  if (context.cause !== undefined) props.cause = context.cause
+  const err = createHttpError(context.status ?? kind.status, kind.description, props)
+  // http-errors copies only string keys, so the brand is set afterwards.
+  Object.defineProperty(err, AUTH_ERROR, { value: true })
+  return err as AuthError
+}
+
+/** Whether `value` is an error created by scopeguard. */
+export function isAuthError(value: unknown): value is AuthError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[AUTH_ERROR] === true
+}
+
+/**
+ * The JSON body adapters send: `{ error, error_description }`. For failures without an
+ * RFC 6750 code the `error` member names the HTTP situation instead.
+ */
+export function errorBody(err: AuthError): { error: string; error_description: string } {
+  const error = err.error ?? (err.code === 'keys_unavailable' ? 'temporarily_unavailable' : 'unauthorized')
+  return { error, error_description: err.message }
+}

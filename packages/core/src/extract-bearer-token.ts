@@ -1,0 +1,103 @@
+import type { BearerRequest } from './bearer-request.js'
+import { Failure } from './failure.js'
+
+/** Where a token was found (RFC 6750 §2.1, §2.2, §2.3). */
+export type TokenLocation = 'header' | 'body' | 'query'
+
+/** A token found in a request, not yet verified. */
+export interface ExtractedToken {
+  readonly token: string
+  readonly location: TokenLocation
+}
+
+/** Which RFC 6750 §2 methods are accepted, and the length cap. */
+export interface ExtractOptions {
+  readonly acceptBodyToken: boolean
+  readonly acceptQueryToken: boolean
+  readonly maxTokenLength: number
+}
+
+// RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token;
+// b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
+// The auth-scheme is case-insensitive (RFC 9110 §11.1). "Bearer" followed by something that
+// cannot continue a scheme name (tab, comma, ...) is a malformed Bearer credential, not
+// another scheme.
+const BEARER_SCHEME = /^bearer(?![A-Za-z0-9!#$%&'*+.^_`|~-])/i
+const FORM_URLENCODED = /^application\/x-www-form-urlencoded(?:\s*;|\s*$)/i
+
+/**
+ * Finds the access token in a request per RFC 6750 §2. Returns `undefined` when the
+ * request carries no bearer credentials (including another auth scheme: `scheme_unsupported`
+ * is reported by the caller); throws a {@link Failure} for a malformed request, more than
+ * one token, or an absurdly long token (checked before any parsing).
+ */
+export function extractBearerToken(request: BearerRequest, options: ExtractOptions): ExtractedToken | undefined {
+  const fromHeader = readHeader(request.authorization, options.maxTokenLength)
+  const fromBody = options.acceptBodyToken ? readBody(request) : undefined
+  const fromQuery = options.acceptQueryToken ? readQuery(request.url) : undefined
+  const found = (fromHeader === undefined || fromHeader === SCHEME_UNSUPPORTED ? 0 : 1) +
+    (fromBody === undefined ? 0 : 1) + (fromQuery === undefined ? 0 : 1)
+  // RFC 6750 §2: "Clients MUST NOT use more than one method to transmit the token in each request."
+  if (found > 1) throw new Failure('credentials_multiple')
+  if (fromBody !== undefined) return { token: checkLength(fromBody, options.maxTokenLength), location: 'body' }
+  if (fromQuery !== undefined) return { token: checkLength(fromQuery, options.maxTokenLength), location: 'query' }
+  if (fromHeader === SCHEME_UNSUPPORTED) throw new Failure('scheme_unsupported')
+  return fromHeader === undefined ? undefined : { token: fromHeader, location: 'header' }
+}
+
+const SCHEME_UNSUPPORTED = Symbol('scheme unsupported')
+
+function readHeader(
+  authorization: BearerRequest['authorization'],
+  maxTokenLength: number,
+): string | typeof SCHEME_UNSUPPORTED | undefined {
+  let value: string | undefined
+  if (typeof authorization === 'string') value = authorization
+  else if (authorization !== undefined) {
+    if (authorization.length > 1) throw new Failure('credentials_multiple')
+    value = authorization[0]
+  }
+  if (value === undefined || value.trim() === '') return undefined
+  if (!BEARER_SCHEME.test(value)) return SCHEME_UNSUPPORTED
+  let start = 6
+  while (value.charCodeAt(start) === 0x20) start++
+  // 1*SP between scheme and token: "Bearer" alone, or "Bearer\tx", is malformed.
+  if (start === 6 || start === value.length) throw new Failure('authorization_malformed')
+  // The cap applies before any pattern matching, parsing or crypto.
+  if (value.length - start > maxTokenLength) throw new Failure('token_too_long')
+  const token = value.slice(start)
+  if (!B64TOKEN.test(token)) throw new Failure('authorization_malformed')
+  return token
+}
+
+/** RFC 6750 §2.2: only a single-part urlencoded body, and never with GET. */
+function readBody(request: BearerRequest): string | undefined {
+  const body = request.body
+  if (typeof body !== 'object' || body === null || !Object.hasOwn(body, 'access_token')) return undefined
+  if (request.method === 'GET' || request.method === 'HEAD') return undefined
+  if (request.contentType === undefined || !FORM_URLENCODED.test(request.contentType)) return undefined
+  return checkParameter((body as { access_token: unknown }).access_token)
+}
+
+/** RFC 6750 §2.3: the `access_token` query parameter. */
+function readQuery(url: string | undefined): string | undefined {
+  const mark = url?.indexOf('?') ?? -1
+  if (url === undefined || mark < 0) return undefined
+  const values = new URLSearchParams(url.slice(mark + 1)).getAll('access_token')
+  if (values.length === 0) return undefined
+  return checkParameter(values.length === 1 ? values[0] : values)
+}
+
+function checkParameter(value: unknown): string {
+  // A repeated parameter arrives as an array: RFC 6750 §3.1 "repeats the same parameter".
+  if (Array.isArray(value)) throw new Failure('credentials_multiple')
+  if (typeof value !== 'string' || value === '') throw new Failure('authorization_malformed')
+  return value
+}
+
+function checkLength(token: string, maxTokenLength: number): string {
+  if (token.length > maxTokenLength) throw new Failure('token_too_long')
+  if (!B64TOKEN.test(token)) throw new Failure('authorization_malformed')
+  return token
+}

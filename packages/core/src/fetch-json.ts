@@ -1,0 +1,103 @@
+/** Limits for every request scopeguard makes to an issuer (discovery and JWKS). */
+export interface FetchPolicy {
+  /** Milliseconds until the request, body included, is aborted. */
+  readonly timeout: number
+  /** Largest accepted body, in bytes after content decoding (a gzip bomb stops here). */
+  readonly maxBytes: number
+  /** Extra request headers. */
+  readonly headers?: Readonly<Record<string, string>>
+}
+
+/**
+ * Why an issuer endpoint could not be used. The message names the URL and the reason for
+ * operators; it travels as the `cause` of a `keys_unavailable` error and is never sent to
+ * a client.
+ */
+export class IssuerFetchError extends Error {
+  override readonly name = 'IssuerFetchError'
+  constructor(
+    readonly url: string,
+    readonly reason: 'network' | 'timeout' | 'status' | 'content-type' | 'too-large' | 'json',
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${url}: ${detail}`, options)
+  }
+}
+
+const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i
+
+/**
+ * GETs a JSON document with a real timeout, a size cap enforced while streaming, and checks
+ * on status and content type. Redirects are not followed: a JWKS location is trust-bearing,
+ * and a redirect would let whoever controls the first URL pick the keys (RFC 8414 §3 serves
+ * metadata at the well-known URL itself).
+ *
+ * Written here rather than taken from a library because `fetch` has no body size limit and
+ * the JSON must never be buffered past `maxBytes`.
+ */
+export async function fetchJson(url: string, policy: FetchPolicy, outerSignal?: AbortSignal): Promise<unknown> {
+  const timeout = AbortSignal.timeout(policy.timeout)
+  const signal = outerSignal === undefined ? timeout : AbortSignal.any([timeout, outerSignal])
+  let response: Response
+  try {
+    response = await fetch(url, {
+      method: 'GET',
+      redirect: 'manual',
+      signal,
+      headers: { accept: 'application/json, application/jwk-set+json', ...policy.headers },
+    })
+  } catch (cause) {
+    throw signal.aborted
+      ? new IssuerFetchError(url, 'timeout', `no response within ${policy.timeout} ms`, { cause })
+      : new IssuerFetchError(url, 'network', 'request failed', { cause })
+  }
+  try {
+    if (response.status !== 200) {
+      throw new IssuerFetchError(url, 'status', `expected status 200, got ${response.status}`)
+    }
+    const contentType = response.headers.get('content-type') ?? ''
+    if (!JSON_CONTENT_TYPE.test(contentType)) {
+      throw new IssuerFetchError(url, 'content-type', `expected a JSON content type, got ${JSON.stringify(contentType.slice(0, 100))}`)
+    }
+    const declared = Number(response.headers.get('content-length') ?? NaN)
+    if (declared > policy.maxBytes) {
+      throw new IssuerFetchError(url, 'too-large', `declared ${declared} bytes, limit is ${policy.maxBytes}`)
+    }
+    const text = await readCapped(response, url, policy.maxBytes, signal, policy.timeout)
+    try {
+      return JSON.parse(text) as unknown
+    } catch (cause) {
+      throw new IssuerFetchError(url, 'json', 'body is not valid JSON', { cause })
+    }
+  } finally {
+    // Release the connection whatever happened; cancelling a consumed body is a no-op.
+    await response.body?.cancel().catch(() => {})
+  }
+}
+
+async function readCapped(response: Response, url: string, maxBytes: number, signal: AbortSignal, timeout: number): Promise<string> {
+  if (response.body === null) return ''
+  const reader = response.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      size += value.byteLength
+      if (size > maxBytes) {
+        throw new IssuerFetchError(url, 'too-large', `body exceeds the limit of ${maxBytes} bytes`)
+      }
+      chunks.push(value)
+    }
+  } catch (cause) {
+    if (cause instanceof IssuerFetchError) throw cause
+    throw signal.aborted
+      ? new IssuerFetchError(url, 'timeout', `body not received within ${timeout} ms`, { cause })
+      : new IssuerFetchError(url, 'network', 'reading the body failed', { cause })
+  } finally {
+    reader.releaseLock()
+  }
+  return new TextDecoder('utf-8', { fatal: false }).decode(Buffer.concat(chunks))
+}

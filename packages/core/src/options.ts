@@ -1,0 +1,302 @@
+import type { AccessTokenClaims } from './auth-result.js'
+import { checkEndpointUrl } from './discovery.js'
+import type { LocalKey } from './key-source.js'
+
+/** A check on one claim, for what scopes cannot express. */
+export type ClaimCheck =
+  /** The claim must equal this value exactly (`===`). */
+  | { readonly equals: string | number | boolean }
+  /** The claim must be an array containing this value. */
+  | { readonly includes: string | number | boolean }
+  /** Custom predicate; `value` is `undefined` when the claim is absent. Throwing counts as failing. */
+  | ((value: unknown, claims: AccessTokenClaims) => boolean)
+
+/** Asymmetric JWS algorithms accepted by default (RFC 8725 §3.1: an explicit allowlist). */
+export const DEFAULT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const
+/** Symmetric algorithms, accepted only with the `secret` option. */
+export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const
+
+/** Options of `auth()` in every adapter. */
+export interface AuthOptions {
+  /**
+   * The trusted issuer(s), compared exactly with the token's `iss` (RFC 9068 §4). With no
+   * `jwksUri`, `keys` or `secret`, the JWKS is found through the issuer's metadata (OpenID
+   * Connect Discovery, then RFC 8414). Required.
+   */
+  issuer: string | readonly string[]
+  /**
+   * This API's identifier(s); the token's `aud` must contain one (RFC 9068 §4). Required.
+   */
+  audience: string | readonly string[]
+  /** URL of the JWKS; skips discovery. Only with a single `issuer`. */
+  jwksUri?: string
+  /** Verification keys held locally: JWK, JWKS, PEM (public key or certificate), `KeyObject`, or a list. */
+  keys?: LocalKey | readonly LocalKey[]
+  /**
+   * Shared secret for HS256/384/512, at least 32 bytes (RFC 7518 §3.2). An explicit opt-in:
+   * it cannot be combined with `keys` or `jwksUri`, and asymmetric algorithms are then refused.
+   */
+  secret?: string | Uint8Array
+  /**
+   * Accepted `alg` values. Default: RS256/384/512, PS256/384/512, ES256/384/512, EdDSA, Ed25519;
+   * with `secret`: HS256/384/512. `none` is never accepted, and symmetric and asymmetric
+   * algorithms are never mixed (RFC 8725 §2.1, §3.1).
+   */
+  algorithms?: readonly string[]
+  /** Allowed clock skew for `exp`, `nbf` and `iat`, in seconds. Default 5, at most 300. */
+  clockTolerance?: number
+  /** Reject tokens issued (`iat`) longer ago than this many seconds. Default: no limit. */
+  maxTokenAge?: number
+  /** Claims that must be present. Default `['exp']`; pass `[]` to accept tokens that never expire. */
+  requiredClaims?: readonly string[]
+  /**
+   * RFC 9068 strict mode: require `typ: at+jwt` and the claims `iss`, `exp`, `aud`, `sub`,
+   * `client_id`, `iat` and `jti` (RFC 9068 §2.2, §4). Default false: `typ` may then be
+   * `at+jwt`, `application/at+jwt`, `JWT` or absent, and any other `typ` is refused
+   * (RFC 8725 §3.11, so an ID token or logout token is not taken for an access token).
+   */
+  strictRfc9068?: boolean
+  /** Extra checks per claim, e.g. `{ tid: { equals: 'my-tenant' }, groups: { includes: 'staff' } }`. */
+  claims?: Readonly<Record<string, ClaimCheck>>
+  /**
+   * Claims the granted scopes are read from, merged. A string claim is space-delimited, an
+   * array claim holds one scope per element. Default `['scope', 'scp']` (RFC 9068, Okta,
+   * Keycloak, authentik, Azure AD); Auth0 RBAC: `['scope', 'permissions']`.
+   */
+  scopeClaims?: string | readonly string[]
+  /** `realm` of the `WWW-Authenticate` challenge (RFC 6750 §3). Default: none. */
+  realm?: string
+  /** Accept the RFC 6750 §2.2 form-encoded body parameter. The body must already be parsed. Default false. */
+  acceptBodyToken?: boolean
+  /** Accept the RFC 6750 §2.3 `access_token` query parameter. Default false (RFC 6750 §5.3 advises against it). */
+  acceptQueryToken?: boolean
+  /** Longest accepted token, in characters, checked before any parsing. Default 8192. */
+  maxTokenLength?: number
+  /** Let requests without a bearer token through, with no `auth` set. Invalid tokens are still rejected. Default false. */
+  optional?: boolean
+  /**
+   * Default true: the adapter answers a failed request itself (status, `WWW-Authenticate`,
+   * JSON body). False: the error goes to the application's error handling instead
+   * (`next(err)` in Express, thrown in Koa).
+   */
+  handleErrors?: boolean
+  /** Status when the issuer's keys cannot be obtained. Default 503. */
+  unavailableStatus?: 500 | 502 | 503 | 504
+  /** `Retry-After` seconds sent with `unavailableStatus`. Default 10. */
+  retryAfter?: number
+  /** Timeout of each discovery or JWKS request, in milliseconds. Default 5000. */
+  fetchTimeout?: number
+  /** Largest discovery or JWKS body accepted, in bytes. Default 524288 (512 KiB). */
+  maxResponseBytes?: number
+  /** How long a fetched JWKS is used before it is fetched again, in milliseconds. Default 600000 (10 minutes). */
+  jwksCacheMaxAge?: number
+  /** Minimum time between JWKS fetches triggered by an unknown `kid`, in milliseconds. Default 30000. */
+  jwksCooldown?: number
+  /** Allow plain-http issuer endpoints other than localhost. Default false. */
+  allowHttp?: boolean
+}
+
+/** Options after validation, with defaults applied. */
+export interface ResolvedOptions {
+  readonly issuers: readonly string[]
+  readonly audiences: readonly string[]
+  readonly keySource:
+    | { readonly kind: 'remote'; readonly jwksUri: string | undefined }
+    | { readonly kind: 'local'; readonly keys: readonly LocalKey[] }
+    | { readonly kind: 'secret'; readonly secret: Uint8Array }
+  readonly algorithms: readonly string[]
+  readonly clockTolerance: number
+  readonly maxTokenAge: number | undefined
+  readonly requiredClaims: readonly string[]
+  readonly strictRfc9068: boolean
+  readonly claimChecks: readonly (readonly [string, ClaimCheck])[]
+  readonly scopeClaims: readonly string[]
+  readonly realm: string | undefined
+  readonly acceptBodyToken: boolean
+  readonly acceptQueryToken: boolean
+  readonly maxTokenLength: number
+  readonly optional: boolean
+  readonly handleErrors: boolean
+  readonly unavailableStatus: number
+  readonly retryAfter: number
+  readonly fetchTimeout: number
+  readonly maxResponseBytes: number
+  readonly jwksCacheMaxAge: number
+  readonly jwksCooldown: number
+  readonly allowHttp: boolean
+}
+
+const KNOWN_OPTIONS = new Set<string>([
+  'issuer', 'audience', 'jwksUri', 'keys', 'secret', 'algorithms', 'clockTolerance', 'maxTokenAge',
+  'requiredClaims', 'strictRfc9068', 'claims', 'scopeClaims', 'realm', 'acceptBodyToken', 'acceptQueryToken',
+  'maxTokenLength', 'optional', 'handleErrors', 'unavailableStatus', 'retryAfter', 'fetchTimeout',
+  'maxResponseBytes', 'jwksCacheMaxAge', 'jwksCooldown', 'allowHttp',
+])
+
+function fail(message: string): never {
+  throw new TypeError(`scopeguard: ${message}`)
+}
+
+function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)
+  if (Array.isArray(value)) return 'an array'
+  if (value === null) return 'null'
+  return typeof value === 'object' ? 'an object' : String(value)
+}
+
+function stringList(value: unknown, name: string, example: string): string[] {
+  const list = typeof value === 'string' ? [value] : value
+  if (!Array.isArray(list) || list.length === 0 || !list.every((item) => typeof item === 'string' && item !== '')) {
+    fail(`\`${name}\` must be a non-empty string or a non-empty array of strings; got ${show(value)}. Example: ${example}.`)
+  }
+  return [...new Set(list as string[])]
+}
+
+function boolean(value: unknown, name: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback
+  if (typeof value !== 'boolean') fail(`\`${name}\` must be true or false; got ${show(value)}.`)
+  return value
+}
+
+function integer(value: unknown, name: string, fallback: number, min: number, max: number, unit: string): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    fail(`\`${name}\` must be a whole number of ${unit} from ${min} to ${max}; got ${show(value)}.`)
+  }
+  return value
+}
+
+/** Validates `auth()` options once, at construction, with messages that say how to fix them. */
+export function resolveOptions(input: AuthOptions): ResolvedOptions {
+  if (typeof input !== 'object' || input === null) {
+    fail("auth() needs an options object, e.g. auth({ issuer: 'https://idp.example.com/', audience: 'https://api.example.com' }).")
+  }
+  for (const key of Object.keys(input)) {
+    if (!KNOWN_OPTIONS.has(key)) fail(`unknown option \`${key}\`. Known options: ${[...KNOWN_OPTIONS].join(', ')}.`)
+  }
+  if (input.issuer === undefined) {
+    fail("`issuer` is required: the URL your tokens' `iss` claim holds, e.g. issuer: 'https://idp.example.com/'.")
+  }
+  if (input.audience === undefined) {
+    fail("`audience` is required: this API's identifier as your tokens' `aud` claim holds it, e.g. audience: 'https://api.example.com/calendar'.")
+  }
+  const issuers = stringList(input.issuer, 'issuer', "issuer: 'https://idp.example.com/'")
+  const audiences = stringList(input.audience, 'audience', "audience: 'https://api.example.com/calendar'")
+  const allowHttp = boolean(input.allowHttp, 'allowHttp', false)
+
+  const sources = (['jwksUri', 'keys', 'secret'] as const).filter((name) => input[name] !== undefined)
+  if (sources.length > 1) {
+    fail(`\`${sources.join('` and `')}\` cannot be combined; give one source of keys (a shared secret is never mixed with public keys).`)
+  }
+  let keySource: ResolvedOptions['keySource']
+  if (input.secret !== undefined) {
+    const secret = typeof input.secret === 'string' ? new TextEncoder().encode(input.secret) : input.secret
+    if (!(secret instanceof Uint8Array)) fail(`\`secret\` must be a string or a Uint8Array; got ${show(input.secret)}.`)
+    // RFC 7518 §3.2: "A key of the same size as the hash output (for instance, 256 bits for
+    // HS256) or larger MUST be used".
+    if (secret.byteLength < 32) fail(`\`secret\` must be at least 32 bytes (RFC 7518 §3.2); got ${secret.byteLength}.`)
+    keySource = { kind: 'secret', secret }
+  } else if (input.keys !== undefined) {
+    const keys = Array.isArray(input.keys) ? (input.keys as LocalKey[]) : [input.keys as LocalKey]
+    if (keys.length === 0) fail('`keys` is an empty list; give at least one public key, or leave `keys` out to use discovery.')
+    keySource = { kind: 'local', keys }
+  } else {
+    if (input.jwksUri !== undefined) {
+      if (typeof input.jwksUri !== 'string') fail(`\`jwksUri\` must be a URL string; got ${show(input.jwksUri)}.`)
+      if (issuers.length > 1) fail('`jwksUri` applies to a single issuer; with several issuers leave it out and let discovery find each JWKS.')
+      const problem = checkEndpointUrl(input.jwksUri, allowHttp)
+      if (problem !== undefined) fail(`\`jwksUri\` ${problem}; got ${show(input.jwksUri)}.`)
+    } else {
+      for (const issuer of issuers) {
+        const problem = checkEndpointUrl(issuer, allowHttp)
+        if (problem !== undefined) {
+          fail(`\`issuer\` ${show(issuer)} is used for discovery, so it ${problem}. Or give \`jwksUri\`, \`keys\` or \`secret\`.`)
+        }
+      }
+    }
+    keySource = { kind: 'remote', jwksUri: input.jwksUri }
+  }
+
+  const symmetric = keySource.kind === 'secret'
+  const allowed: readonly string[] = symmetric ? HMAC_ALGORITHMS : DEFAULT_ALGORITHMS
+  let algorithms: string[] = [...allowed]
+  if (input.algorithms !== undefined) {
+    algorithms = stringList(input.algorithms, 'algorithms', symmetric ? "algorithms: ['HS256']" : "algorithms: ['RS256']")
+    for (const alg of algorithms) {
+      if (alg.toLowerCase() === 'none') fail('`algorithms` must not contain "none": unsigned tokens are never accepted (RFC 8725 §3.1).')
+      if (!allowed.includes(alg)) {
+        fail(
+          symmetric
+            ? `\`algorithms\` contains ${show(alg)}, but with \`secret\` only ${HMAC_ALGORITHMS.join(', ')} are allowed.`
+            : `\`algorithms\` contains ${show(alg)}; allowed with public keys: ${DEFAULT_ALGORITHMS.join(', ')}. ` +
+                'HS* algorithms need the `secret` option (never a public key: RFC 8725 §2.1).',
+        )
+      }
+    }
+  }
+
+  const requiredClaims = input.requiredClaims === undefined
+    ? ['exp']
+    : Array.isArray(input.requiredClaims) && input.requiredClaims.every((c) => typeof c === 'string' && c !== '')
+      ? [...input.requiredClaims]
+      : fail("`requiredClaims` must be an array of claim names, e.g. ['exp', 'sub'].")
+
+  const claimChecks: [string, ClaimCheck][] = []
+  if (input.claims !== undefined) {
+    if (typeof input.claims !== 'object' || input.claims === null || Array.isArray(input.claims)) {
+      fail("`claims` must be an object of claim name → check, e.g. { tid: { equals: 'my-tenant' } }.")
+    }
+    for (const [name, check] of Object.entries(input.claims)) {
+      const valid = typeof check === 'function' ||
+        (typeof check === 'object' && check !== null && Object.keys(check).length === 1 &&
+          (('equals' in check && isPrimitive(check.equals)) || ('includes' in check && isPrimitive(check.includes))))
+      if (!valid) {
+        fail(`\`claims.${name}\` must be { equals: value }, { includes: value } (string, number or boolean) or a function (value, claims) => boolean.`)
+      }
+      claimChecks.push([name, check])
+    }
+  }
+
+  const scopeClaims = input.scopeClaims === undefined
+    ? ['scope', 'scp']
+    : stringList(input.scopeClaims, 'scopeClaims', "scopeClaims: ['scope', 'permissions']")
+
+  if (input.realm !== undefined && (typeof input.realm !== 'string' || !/^[\x20-\x7E]*$/.test(input.realm))) {
+    fail(`\`realm\` must be a string of printable ASCII characters; got ${show(input.realm)}.`)
+  }
+
+  const unavailableStatus = input.unavailableStatus ?? 503
+  if (![500, 502, 503, 504].includes(unavailableStatus)) {
+    fail(`\`unavailableStatus\` must be 500, 502, 503 or 504; got ${show(input.unavailableStatus)}.`)
+  }
+
+  return {
+    issuers,
+    audiences,
+    keySource,
+    algorithms,
+    clockTolerance: integer(input.clockTolerance, 'clockTolerance', 5, 0, 300, 'seconds'),
+    maxTokenAge: input.maxTokenAge === undefined ? undefined : integer(input.maxTokenAge, 'maxTokenAge', 0, 1, 31_536_000, 'seconds'),
+    requiredClaims,
+    strictRfc9068: boolean(input.strictRfc9068, 'strictRfc9068', false),
+    claimChecks,
+    scopeClaims,
+    realm: input.realm,
+    acceptBodyToken: boolean(input.acceptBodyToken, 'acceptBodyToken', false),
+    acceptQueryToken: boolean(input.acceptQueryToken, 'acceptQueryToken', false),
+    maxTokenLength: integer(input.maxTokenLength, 'maxTokenLength', 8192, 16, 1_048_576, 'characters'),
+    optional: boolean(input.optional, 'optional', false),
+    handleErrors: boolean(input.handleErrors, 'handleErrors', true),
+    unavailableStatus,
+    retryAfter: integer(input.retryAfter, 'retryAfter', 10, 0, 86_400, 'seconds'),
+    fetchTimeout: integer(input.fetchTimeout, 'fetchTimeout', 5000, 1, 120_000, 'milliseconds'),
+    maxResponseBytes: integer(input.maxResponseBytes, 'maxResponseBytes', 524_288, 1024, 67_108_864, 'bytes'),
+    jwksCacheMaxAge: integer(input.jwksCacheMaxAge, 'jwksCacheMaxAge', 600_000, 0, 604_800_000, 'milliseconds'),
+    jwksCooldown: integer(input.jwksCooldown, 'jwksCooldown', 30_000, 0, 86_400_000, 'milliseconds'),
+    allowHttp,
+  }
+}
+
+function isPrimitive(value: unknown): boolean {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+}
