@@ -1,0 +1,17 @@
+import type { AuthResult } from '@scopeguard/core'
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /**
+       * The verified access token, set by `auth()`. Present on every route behind `auth()`,
+       * except for anonymous requests when `auth({ optional: true })` is used; never set
+       * when authentication failed.
+       */
+      auth: AuthResult
+    }
+  }
+}
+
+export {}

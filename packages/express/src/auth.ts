@@ -1,0 +1,48 @@
+import { bearerRequestFromNode, createAuthenticator, isAuthError, type Authenticator, type AuthOptions } from '@scopeguard/core'
+import type { NextFunction, Request, RequestHandler, Response } from 'express'
+import { sendAuthError } from './respond.js'
+
+const AUTHENTICATOR = Symbol.for('scopeguard.express.authenticator')
+
+type RequestWithAuthenticator = Request & { [AUTHENTICATOR]?: Authenticator }
+
+/** Options of the Express `auth()` middleware; see `AuthOptions` in `@scopeguard/core`. */
+export type ExpressAuthOptions = AuthOptions
+
+/**
+ * Verifies the request's bearer token and sets `req.auth`. Failures are answered per
+ * RFC 6750 §3 (or passed to `next(err)` with `handleErrors: false`). All options are
+ * checked here, so a misconfiguration throws at start-up.
+ *
+ * @example
+ * app.use(auth({ issuer: 'https://idp.example.com/', audience: 'https://api.example.com/calendar' }))
+ */
+export function auth(options: ExpressAuthOptions): RequestHandler {
+  const authenticator = createAuthenticator(options)
+  const { acceptBodyToken } = authenticator.options
+  return function scopeguardAuth(req: Request, res: Response, next: NextFunction): void {
+    ;(req as RequestWithAuthenticator)[AUTHENTICATOR] = authenticator
+    authenticator.authenticate(bearerRequestFromNode(req, acceptBodyToken ? req.body : undefined)).then(
+      (result) => {
+        if (result !== undefined) {
+          req.auth = result
+          // RFC 6750 §2.3: success responses to query-token requests SHOULD be marked private.
+          if (result.location === 'query') res.setHeader('Cache-Control', 'private')
+        }
+        next()
+      },
+      (err: unknown) => fail(authenticator, res, next, err),
+    )
+  }
+}
+
+/** The authenticator `auth()` attached to this request, if any. */
+export function authenticatorOf(req: Request): Authenticator | undefined {
+  return (req as RequestWithAuthenticator)[AUTHENTICATOR]
+}
+
+/** Sends the error, or hands it to Express's error handling when `handleErrors` is false. */
+export function fail(authenticator: Authenticator | undefined, res: Response, next: NextFunction, err: unknown): void {
+  if (isAuthError(err) && authenticator?.options.handleErrors !== false) sendAuthError(res, err)
+  else next(err)
+}

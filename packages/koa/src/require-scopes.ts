@@ -1,0 +1,27 @@
+import { compileRequirement, type ScopeRequirement } from '@scopeguard/core'
+import type { Context, Middleware, Next } from 'koa'
+import { authenticatorOf, fail } from './auth.js'
+
+/**
+ * Requires every given scope or requirement (all-of); combine with `anyOf` / `allOf` for
+ * alternatives, e.g. `requireScopes(anyOf('admin', allOf('read', 'write')))`. Scopes are
+ * checked now, so a malformed scope fails at start-up. A token without the scopes gets
+ * 403 `insufficient_scope` with the `scope` to request (RFC 6750 §3.1); a request without
+ * a token (possible with `auth({ optional: true })`) gets 401.
+ */
+export function requireScopes(...requirements: ScopeRequirement[]): Middleware {
+  const requirement = compileRequirement(requirements, 'requireScopes()')
+  return async function scopeguardRequireScopes(ctx: Context, next: Next): Promise<void> {
+    const authenticator = authenticatorOf(ctx)
+    if (authenticator === undefined) {
+      throw new Error('scopeguard: requireScopes() ran on a request that auth() did not see; add app.use(auth({...})) before this route.')
+    }
+    try {
+      authenticator.authorize(ctx.state.auth as Context['state']['auth'] | undefined, requirement)
+    } catch (err) {
+      fail(authenticator, ctx, err)
+      return
+    }
+    await next()
+  }
+}

@@ -1,0 +1,195 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { JWTPayload } from 'jose'
+import { createBadTokens, type BadTokens } from './bad-tokens.js'
+import { signToken, tokenClaims, type TokenOptions } from './mint-token.js'
+import { generateSigningKey, type SigningAlgorithm, type SigningKey } from './signing-key.js'
+
+/** The fake issuer's HTTP endpoints. */
+export type IssuerEndpoint = 'discovery' | 'jwks'
+
+/**
+ * A way for an endpoint to misbehave: answer with a status, never answer (`'hang'`), answer
+ * 200 with a body that is not JSON (`'garbage'`), an HTML page (`'html'`), or drop the
+ * connection (`'reset'`).
+ */
+export type EndpointFault = { readonly status: number } | 'hang' | 'garbage' | 'html' | 'reset'
+
+/** Options of {@link createFakeIssuer}. */
+export interface FakeIssuerOptions {
+  /** Signing algorithm of generated keys. Default `'RS256'`. */
+  algorithm?: SigningAlgorithm
+  /**
+   * Path of the issuer identifier, e.g. `'/application/o/calendar/'` to look like authentik.
+   * Default `'/'`, giving an issuer `http://127.0.0.1:<port>/`.
+   */
+  path?: string
+  /** The default `aud` of minted tokens. Default `'https://api.example.com'`. */
+  audience?: string | string[]
+  /**
+   * Which metadata documents are served: OpenID Connect Discovery (appended
+   * `/.well-known/openid-configuration`), RFC 8414 (`/.well-known/oauth-authorization-server`
+   * inserted before the path), or both. Default `'both'`.
+   */
+  discovery?: 'openid' | 'oauth' | 'both'
+  /** Extra members of the metadata document. */
+  metadata?: Readonly<Record<string, unknown>>
+}
+
+/** A running fake authorization server on 127.0.0.1. */
+export interface FakeIssuer {
+  /** The issuer identifier, as tokens' `iss` carries it, e.g. `http://127.0.0.1:41234/`. */
+  readonly url: string
+  /** Absolute URL of the JWKS. */
+  readonly jwksUri: string
+  /** The default audience of minted tokens. */
+  readonly audience: string | string[]
+  /** The key new tokens are signed with. */
+  readonly signingKey: SigningKey
+  /** Every key currently published in the JWKS. */
+  readonly publishedKeys: readonly SigningKey[]
+  /** How many requests each endpoint has received (all discovery URLs count as `discovery`). */
+  readonly requests: Readonly<Record<IssuerEndpoint, number>>
+  /** Mints a valid RFC 9068 access token (`typ: at+jwt`, iss, aud, sub, client_id, iat, exp, jti). */
+  token(options?: TokenOptions): Promise<string>
+  /** The claims {@link token} would sign, for assertions. */
+  claims(options?: TokenOptions): JWTPayload
+  /** Named ways to make tokens our middleware must reject. */
+  readonly bad: BadTokens
+  /** Publishes a new key and signs with it from now on; the old keys stay published. Returns the new key. */
+  rotateKeys(): Promise<SigningKey>
+  /** Removes a key from the JWKS (it may still sign, for negative tests). */
+  retireKey(kid: string): void
+  /** Makes an endpoint (or both) misbehave until {@link recover} is called. */
+  fail(endpoint: IssuerEndpoint | 'all', fault: EndpointFault): void
+  /** Ends every fault. */
+  recover(): void
+  /** Resets the request counters to zero. */
+  resetCounts(): void
+  /** Stops the server and drops open connections (including hanging ones). */
+  close(): Promise<void>
+}
+
+/**
+ * Starts a fake issuer on 127.0.0.1 on a free port: a real HTTP server with discovery
+ * metadata and a JWKS of freshly generated keys, so the production middleware verifies its
+ * tokens through its normal path. Nothing global is patched.
+ *
+ * @example
+ * const issuer = await createFakeIssuer()
+ * app.use(auth({ issuer: issuer.url, audience: issuer.audience }))
+ * const token = await issuer.token({ scope: 'read:appointments' })
+ * await issuer.close()
+ */
+export async function createFakeIssuer(options: FakeIssuerOptions = {}): Promise<FakeIssuer> {
+  const algorithm = options.algorithm ?? 'RS256'
+  const path = normalisePath(options.path ?? '/')
+  const audience = options.audience ?? 'https://api.example.com'
+  const discovery = options.discovery ?? 'both'
+  let signing = await generateSigningKey(algorithm)
+  let published: SigningKey[] = [signing]
+  const faults = new Map<IssuerEndpoint, EndpointFault>()
+  const requests: Record<IssuerEndpoint, number> = { discovery: 0, jwks: 0 }
+
+  const server: Server = createServer((req, res) => handle(req, res))
+  server.keepAliveTimeout = 1000
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve())
+  })
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const url = `${origin}${path}`
+  const trimmed = path.replace(/\/+$/, '')
+  const jwksUri = `${origin}${trimmed}/jwks`
+  const metadataPaths = new Set<string>()
+  if (discovery !== 'oauth') metadataPaths.add(`${trimmed}/.well-known/openid-configuration`)
+  if (discovery !== 'openid') metadataPaths.add(`/.well-known/oauth-authorization-server${trimmed}`)
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    const target = (req.url ?? '/').split('?')[0] ?? '/'
+    const endpoint: IssuerEndpoint | undefined = target === `${trimmed}/jwks` ? 'jwks' : metadataPaths.has(target) ? 'discovery' : undefined
+    if (endpoint === undefined || req.method !== 'GET') {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not_found"}')
+      return
+    }
+    requests[endpoint]++
+    const fault = faults.get(endpoint)
+    if (fault !== undefined) return misbehave(res, fault)
+    const body = endpoint === 'jwks'
+      ? { keys: published.map((key) => key.publicJwk) }
+      : {
+          issuer: url,
+          jwks_uri: jwksUri,
+          authorization_endpoint: `${origin}${trimmed}/authorize`,
+          token_endpoint: `${origin}${trimmed}/token`,
+          response_types_supported: ['code'],
+          subject_types_supported: ['public'],
+          id_token_signing_alg_values_supported: [algorithm],
+          ...options.metadata,
+        }
+    res.writeHead(200, { 'content-type': endpoint === 'jwks' ? 'application/jwk-set+json' : 'application/json' })
+    res.end(JSON.stringify(body))
+  }
+
+  const issuer: Omit<FakeIssuer, 'bad'> = {
+    url,
+    jwksUri,
+    audience,
+    get signingKey() {
+      return signing
+    },
+    get publishedKeys() {
+      return [...published]
+    },
+    requests,
+    claims: (tokenOptions) => tokenClaims(url, audience, tokenOptions),
+    token: (tokenOptions = {}) => signToken(signing, tokenClaims(url, audience, tokenOptions), tokenOptions.header),
+    async rotateKeys() {
+      signing = await generateSigningKey(algorithm)
+      published = [...published, signing]
+      return signing
+    },
+    retireKey(kid) {
+      published = published.filter((key) => key.kid !== kid)
+    },
+    fail(endpoint, fault) {
+      for (const name of endpoint === 'all' ? (['discovery', 'jwks'] as const) : [endpoint]) faults.set(name, fault)
+    },
+    recover() {
+      faults.clear()
+    },
+    resetCounts() {
+      requests.discovery = 0
+      requests.jwks = 0
+    },
+    close() {
+      return new Promise((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })
+    },
+  }
+  return Object.assign(issuer, { bad: createBadTokens(issuer) })
+}
+
+function misbehave(res: ServerResponse, fault: EndpointFault): void {
+  if (fault === 'hang') return // never answer; close() drops the connection
+  if (fault === 'reset') {
+    res.socket?.destroy()
+    return
+  }
+  if (fault === 'garbage') {
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys": [ this is not json')
+    return
+  }
+  if (fault === 'html') {
+    res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Service maintenance</body></html>')
+    return
+  }
+  res.writeHead(fault.status, { 'content-type': 'text/plain' }).end('upstream failure')
+}
+
+function normalisePath(path: string): string {
+  const withLeading = path.startsWith('/') ? path : `/${path}`
+  return withLeading
+}
