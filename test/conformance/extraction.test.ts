@@ -14,10 +14,10 @@ beforeAll(async () => {
 afterAll(() => issuer.close())
 
 type Status = 200 | 400 | 401
-type Case = readonly [name: string, authorization: (token: string) => string | string[] | undefined, status: Status, error?: string]
+type Case = [name: string, authorization: (token: string) => string | string[] | undefined, status: Status, error?: string]
 
 // RFC 6750 §2.1 (header syntax) and §3.1 (which failures carry which error code).
-const HEADER_CASES: readonly Case[] = [
+const HEADER_CASES: Case[] = [
   ['§2.1: "Bearer <token>" is accepted', (t) => `Bearer ${t}`, 200],
   ['§2.1 / RFC 9110 §11.1: the scheme is case-insensitive (bearer)', (t) => `bearer ${t}`, 200],
   ['§2.1 / RFC 9110 §11.1: the scheme is case-insensitive (BEARER)', (t) => `BEARER ${t}`, 200],

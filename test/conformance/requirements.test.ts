@@ -13,10 +13,10 @@ beforeAll(async () => {
 })
 afterAll(() => issuer.close())
 
-type Case = readonly [name: string, granted: string, route: string, status: 200 | 403, scopeAttribute?: string]
+type Case = [name: string, granted: string, route: string, status: 200 | 403, scopeAttribute?: string]
 
 // Routes and their requirements are in test/support/adapters.ts (ROUTES).
-const CASES: readonly Case[] = [
+const CASES: Case[] = [
   ['all-of with one scope: granted', 'read:appointments', '/appointments', 200],
   ['all-of with one scope: missing', 'read:contacts', '/appointments', 403, 'read:appointments'],
   ['all-of: both granted', 'read:appointments write:appointments', '/appointments/write', 200],

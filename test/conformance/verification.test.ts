@@ -27,14 +27,14 @@ const BAD_TOKENS: readonly (readonly [keyof BadTokens, string])[] = [
   ['jku', 'RFC 8725 §3.10: a jku header is not followed'],
 ]
 
-type Case = readonly [name: string, token: (issuer: FakeIssuer) => Promise<string>, options: Partial<AuthOptions>, status: 200 | 401]
+type Case = [name: string, token: (issuer: FakeIssuer) => Promise<string>, options: Partial<AuthOptions>, status: 200 | 401]
 
 const now = () => Math.floor(Date.now() / 1000)
 // Options are built when the token is minted, so times relative to now stay exact however long the run.
 const mint = (options: TokenOptions | (() => TokenOptions)) => (i: FakeIssuer) =>
   i.token({ scope: 'read:appointments', ...(typeof options === 'function' ? options() : options) })
 
-const CLAIM_CASES: readonly Case[] = [
+const CLAIM_CASES: Case[] = [
   // typ (RFC 9068 §2.1, RFC 8725 §3.11)
   ['typ at+jwt is accepted', mint({}), {}, 200],
   ['typ application/at+jwt is accepted', mint({ header: { typ: 'application/at+jwt' } }), {}, 200],
