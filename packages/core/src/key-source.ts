@@ -91,8 +91,21 @@ export type LocalKey = JWK | JSONWebKeySet | string | KeyObject
  * and `alg` works exactly as for remote keys. Private keys are reduced to their public half.
  */
 export function localKeyResolver(keys: readonly LocalKey[]): KeyResolver {
-  const set = createLocalJWKSet({ keys: keys.flatMap((key, index) => toPublicJwks(key, `keys[${index}]`)) })
-  return (header, token) => set(header, token)
+  const jwks = keys.flatMap((key, index) => toPublicJwks(key, `keys[${index}]`))
+  const set = createLocalJWKSet({ keys: jwks })
+  // A key given without a `kid` (a PEM, a KeyObject, a bare JWK) was chosen by the
+  // application itself, so it may verify a token whatever `kid` the token names; jose's set
+  // would only match it against tokens without a `kid`.
+  const unnamed = jwks.filter((jwk) => jwk.kid === undefined)
+  const unnamedSet = unnamed.length === 0 ? undefined : createLocalJWKSet({ keys: unnamed })
+  return async (header, token) => {
+    try {
+      return await set(header, token)
+    } catch (error) {
+      if (unnamedSet === undefined || header.kid === undefined || !(error instanceof errors.JWKSNoMatchingKey)) throw error
+      return unnamedSet({ ...header, kid: undefined }, token)
+    }
+  }
 }
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'priv'] as const

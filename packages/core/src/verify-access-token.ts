@@ -1,4 +1,4 @@
-import { errors, jwtVerify, type JWTHeaderParameters, type JWTVerifyGetKey } from 'jose'
+import { errors, jwtVerify, type JWTHeaderParameters, type JWTVerifyGetKey, type JWTVerifyOptions, type JWTVerifyResult } from 'jose'
 import type { AccessTokenClaims } from './auth-result.js'
 import { Failure } from './failure.js'
 import { KeysUnavailableError, type KeyResolver } from './key-source.js'
@@ -33,7 +33,7 @@ export function createAccessTokenVerifier(options: ResolvedOptions, resolveKey: 
     return resolveKey(header, token)
   }
 
-  const verifyOptions = {
+  const verifyOptions: JWTVerifyOptions = {
     issuer: [...options.issuers],
     audience: [...options.audiences],
     algorithms: [...options.algorithms],
@@ -45,7 +45,9 @@ export function createAccessTokenVerifier(options: ResolvedOptions, resolveKey: 
   return async (token) => {
     let result
     try {
-      result = await jwtVerify(token, getKey, verifyOptions)
+      result = await jwtVerify(token, getKey, verifyOptions).catch((error: unknown) =>
+        error instanceof errors.JWKSMultipleMatchingKeys ? verifyWithEach(token, error, verifyOptions) : Promise.reject(error),
+      )
     } catch (error) {
       throw toFailure(error)
     }
@@ -54,6 +56,24 @@ export function createAccessTokenVerifier(options: ResolvedOptions, resolveKey: 
     for (const [name, check] of options.claimChecks) runClaimCheck(name, check, claims)
     return { header: result.protectedHeader, claims }
   }
+}
+
+/**
+ * Several keys of a JWKS match a token without a `kid` (e.g. two RSA keys during a rotation):
+ * jose hands them over as an async iterable, and the token is valid if one of them verifies
+ * it. The header checks in `getKey` already passed before jose looked for keys.
+ */
+async function verifyWithEach(token: string, candidates: errors.JWKSMultipleMatchingKeys, options: JWTVerifyOptions): Promise<JWTVerifyResult> {
+  let last: unknown = candidates
+  for await (const key of candidates) {
+    try {
+      return await jwtVerify(token, key, options)
+    } catch (error) {
+      if (!(error instanceof errors.JWSSignatureVerificationFailed)) throw error
+      last = error
+    }
+  }
+  throw last
 }
 
 function checkRfc9068Types(claims: AccessTokenClaims): void {
