@@ -38,16 +38,22 @@ export async function discoverJwksUri(issuer: string, policy: FetchPolicy, allow
       failures.push(error)
       continue
     }
+    if (!looksLikeMetadata(metadata)) {
+      failures.push(new IssuerMetadataError(`${url}: not a metadata document with a jwks_uri`))
+      continue
+    }
+    // A real metadata document decides: an issuer mismatch or a bad jwks_uri stops here.
     return jwksUriFrom(metadata, issuer, url, allowHttp)
   }
   throw new AggregateError(failures, `no usable authorization server metadata for ${issuer}`)
 }
 
-function jwksUriFrom(metadata: unknown, issuer: string, url: string, allowHttp: boolean): string {
-  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
-    throw new IssuerMetadataError(`${url}: metadata is not a JSON object`)
-  }
-  const { issuer: declared, jwks_uri: jwksUri } = metadata as Record<string, unknown>
+function looksLikeMetadata(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'jwks_uri' in value
+}
+
+function jwksUriFrom(metadata: Record<string, unknown>, issuer: string, url: string, allowHttp: boolean): string {
+  const { issuer: declared, jwks_uri: jwksUri } = metadata
   // RFC 8414 §3.3 / OIDC Discovery §4.3: the metadata's issuer MUST be identical to the
   // issuer used to find it, or an attacker-controlled document could pick the keys.
   if (declared !== issuer) {

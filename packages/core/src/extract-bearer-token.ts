@@ -75,7 +75,8 @@ function readHeader(
 function readBody(request: BearerRequest): string | undefined {
   const body = request.body
   if (typeof body !== 'object' || body === null || !Object.hasOwn(body, 'access_token')) return undefined
-  if (request.method === 'GET' || request.method === 'HEAD') return undefined
+  const method = request.method?.toUpperCase()
+  if (method === 'GET' || method === 'HEAD') return undefined
   if (request.contentType === undefined || !FORM_URLENCODED.test(request.contentType)) return undefined
   return checkParameter((body as { access_token: unknown }).access_token)
 }

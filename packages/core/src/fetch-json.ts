@@ -48,9 +48,10 @@ export async function fetchJson(url: string, policy: FetchPolicy, outerSignal?: 
       headers: { accept: 'application/json, application/jwk-set+json', ...policy.headers },
     })
   } catch (cause) {
-    throw signal.aborted
+    // Only our own timer makes it a timeout; a caller's cancellation is reported as such.
+    throw timeout.aborted
       ? new IssuerFetchError(url, 'timeout', `no response within ${policy.timeout} ms`, { cause })
-      : new IssuerFetchError(url, 'network', 'request failed', { cause })
+      : new IssuerFetchError(url, 'network', signal.aborted ? 'request cancelled' : 'request failed', { cause })
   }
   try {
     if (response.status !== 200) {
@@ -64,7 +65,7 @@ export async function fetchJson(url: string, policy: FetchPolicy, outerSignal?: 
     if (declared > policy.maxBytes) {
       throw new IssuerFetchError(url, 'too-large', `declared ${declared} bytes, limit is ${policy.maxBytes}`)
     }
-    const text = await readCapped(response, url, policy.maxBytes, signal, policy.timeout)
+    const text = await readCapped(response, url, policy.maxBytes, timeout, policy.timeout)
     try {
       return JSON.parse(text) as unknown
     } catch (cause) {
@@ -76,7 +77,7 @@ export async function fetchJson(url: string, policy: FetchPolicy, outerSignal?: 
   }
 }
 
-async function readCapped(response: Response, url: string, maxBytes: number, signal: AbortSignal, timeout: number): Promise<string> {
+async function readCapped(response: Response, url: string, maxBytes: number, timer: AbortSignal, timeout: number): Promise<string> {
   if (response.body === null) return ''
   const reader = response.body.getReader()
   const chunks: Uint8Array[] = []
@@ -93,7 +94,7 @@ async function readCapped(response: Response, url: string, maxBytes: number, sig
     }
   } catch (cause) {
     if (cause instanceof IssuerFetchError) throw cause
-    throw signal.aborted
+    throw timer.aborted
       ? new IssuerFetchError(url, 'timeout', `body not received within ${timeout} ms`, { cause })
       : new IssuerFetchError(url, 'network', 'reading the body failed', { cause })
   } finally {

@@ -265,7 +265,7 @@ export function resolveOptions(input: AuthOptions): ResolvedOptions {
     fail(`\`realm\` must be a string of printable ASCII characters; got ${show(input.realm)}.`)
   }
 
-  const unavailableStatus = input.unavailableStatus ?? 503
+  const unavailableStatus = input.unavailableStatus === undefined ? 503 : input.unavailableStatus
   if (![500, 502, 503, 504].includes(unavailableStatus)) {
     fail(`\`unavailableStatus\` must be 500, 502, 503 or 504; got ${show(input.unavailableStatus)}.`)
   }

@@ -51,7 +51,7 @@ const MAX_ALTERNATIVES = 256
  */
 export function compileRequirement(requirements: readonly ScopeRequirement[], caller = 'requireScopes()'): CompiledRequirement {
   const root: AllOfRequirement = { allOf: requirements }
-  const alternatives = minimise(flatten(root, caller, 'arguments'))
+  const alternatives = flatten(root, caller, 'arguments')
   const description = describe(root, true)
   const [only] = alternatives
   if (alternatives.length === 1 && only !== undefined && only.length === 1) {
@@ -106,12 +106,8 @@ function flatten(requirement: unknown, caller: string, where: string): string[][
       const children = list.map((child, index) =>
         flatten(child, caller, `${all !== undefined ? 'allOf' : 'anyOf'}[${index}] of ${where}`),
       )
-      const result = all !== undefined ? children.reduce(product) : children.flat()
-      if (result.length > MAX_ALTERNATIVES) {
-        throw new TypeError(
-          `${caller}: the requirement expands to more than ${MAX_ALTERNATIVES} alternatives; simplify it or split it across routes.`,
-        )
-      }
+      const result = minimise(all !== undefined ? children.reduce((left, right) => product(left, right, caller)) : children.flat())
+      if (result.length > MAX_ALTERNATIVES) throw tooManyAlternatives(caller)
       return result
     }
   }
@@ -120,13 +116,19 @@ function flatten(requirement: unknown, caller: string, where: string): string[][
   )
 }
 
-function product(left: string[][], right: string[][]): string[][] {
+function product(left: string[][], right: string[][], caller: string): string[][] {
   const out: string[][] = []
   for (const a of left) for (const b of right) out.push([...new Set([...a, ...b])])
-  if (out.length > MAX_ALTERNATIVES) {
-    throw new TypeError(`requireScopes(): the requirement expands to more than ${MAX_ALTERNATIVES} alternatives; simplify it.`)
-  }
-  return out
+  // Simplified before counting: allOf(anyOf(a, b), anyOf(a, b), ...) stays at two alternatives.
+  const simplified = minimise(out)
+  if (simplified.length > MAX_ALTERNATIVES) throw tooManyAlternatives(caller)
+  return simplified
+}
+
+function tooManyAlternatives(caller: string): TypeError {
+  return new TypeError(
+    `${caller}: the requirement expands to more than ${MAX_ALTERNATIVES} alternatives; simplify it or split it across routes.`,
+  )
 }
 
 /** Drops duplicate alternatives and those that contain another (absorption: a OR (a AND b) = a). */
@@ -144,10 +146,11 @@ function minimise(alternatives: string[][]): string[][] {
 
 function describe(requirement: ScopeRequirement, top = false): string {
   if (typeof requirement === 'string') return requirement
-  const isAll = 'allOf' in requirement
-  const parts = (isAll ? requirement.allOf : requirement.anyOf).map((child) => describe(child))
-  if (parts.length === 1) return parts[0] as string
-  const text = parts.join(isAll ? ' AND ' : ' OR ')
+  const isAll = (requirement as Partial<AllOfRequirement>).allOf !== undefined
+  const children = isAll ? (requirement as AllOfRequirement).allOf : (requirement as AnyOfRequirement).anyOf
+  // A single child adds no grouping: `[anyOf(a, b)]` reads `a OR b`.
+  if (children.length === 1) return describe(children[0] as ScopeRequirement, top)
+  const text = children.map((child) => describe(child)).join(isAll ? ' AND ' : ' OR ')
   return top ? text : `(${text})`
 }
 
