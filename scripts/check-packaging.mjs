@@ -30,7 +30,7 @@ try {
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true, version: '1.0.0' }))
   // The tarballs satisfy each other's "@scopeguard/core": "^0.1.0", so nothing comes from the registry but the peers.
   run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...files.map((f) => f.replace('./', '../')),
-    'express@5', 'koa@3', '@koa/router@15', '@types/express@5', '@types/koa@3', '@types/koa__router', '@types/node@20', 'typescript@5.9'], app)
+    'express@5', 'koa@3', '@koa/router@15', '@types/express@5', '@types/koa@3', '@types/koa__router', '@types/node@20', 'typescript@5.9', 'jest@30'], app)
 
   console.log('\n# require() from CommonJS')
   run('node', ['-e', `
@@ -52,6 +52,46 @@ try {
     assert.strictEqual(typeof koa.auth, 'function'); assert.strictEqual(typeof createAuthenticator, 'function')
     const issuer = await createFakeIssuer(); await issuer.token(); await issuer.close()
     console.log('ok: import')`], app)
+
+  // The same protected-route test under node:test and Jest (CommonJS), through the testing kit.
+  const kitTest = (framework) => `
+const assert = require('node:assert')
+const { once } = require('node:events')
+const express = require('express')
+const { auth, requireScopes } = require('@scopeguard/express')
+const { createFakeIssuer, parseChallenge } = require('@scopeguard/testing')
+${framework === 'node' ? "const { test } = require('node:test')" : ''}
+
+test('a protected route under ${framework}', async () => {
+  const issuer = await createFakeIssuer()
+  const app = express()
+  app.use(auth({ issuer: issuer.url, audience: issuer.audience }))
+  app.get('/appointments', requireScopes('read:appointments'), (req, res) => { res.json({ sub: req.auth.claims.sub }) })
+  const server = app.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const url = 'http://127.0.0.1:' + server.address().port + '/appointments'
+  try {
+    const call = async (token) => fetch(url, { headers: token ? { authorization: 'Bearer ' + token } : {} })
+    const ok = await call(await issuer.token({ scope: 'read:appointments', subject: 'alice' }))
+    assert.strictEqual(ok.status, 200)
+    assert.strictEqual((await ok.json()).sub, 'alice') // not deepStrictEqual: Jest runs tests in another realm
+    const forbidden = await call(await issuer.token({ scope: 'other' }))
+    assert.strictEqual(forbidden.status, 403)
+    assert.strictEqual(parseChallenge(forbidden.headers.get('www-authenticate')).params.scope, 'read:appointments')
+    assert.strictEqual((await call(await issuer.bad.expired())).status, 401)
+  } finally {
+    server.closeAllConnections()
+    server.close()
+    await issuer.close()
+  }
+})
+`
+  writeFileSync(join(app, 'kit.node.test.cjs'), kitTest('node'))
+  writeFileSync(join(app, 'kit.jest.test.cjs'), kitTest('jest'))
+  console.log('\n# node:test (CommonJS)')
+  run('node', ['--test', '--test-timeout=30000', 'kit.node.test.cjs'], app)
+  console.log('\n# Jest (CommonJS), failing on open handles')
+  run('npx', ['jest', '--ci', '--detectOpenHandles', '--forceExit=false', '--testMatch', '**/kit.jest.test.cjs'], app)
 
   console.log('\n# the README quick start type-checks (strict, ESM and CommonJS)')
   const quickStart = `
