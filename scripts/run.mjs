@@ -7,13 +7,10 @@ import { existsSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 
 const root = resolve(import.meta.dirname, '..')
-const targets = {
-  check: ['run', 'check'],
-  demo: ['--filter', '@scopeguard/example-calendar-express', 'run', 'demo'],
-}
+const targets = { check: true, demo: true }
 const target = process.argv[2]
 if (!(target in targets)) {
-  console.error(`usage: node scripts/run.mjs <${Object.keys(targets).join('|')}>`)
+  console.error('usage: node scripts/run.mjs <check|demo>')
   process.exit(2)
 }
 
@@ -36,4 +33,16 @@ const pnpm = (args) => {
 const marker = join(root, 'node_modules', '.modules.yaml')
 const stale = !existsSync(marker) || statSync(join(root, 'pnpm-lock.yaml')).mtimeMs > statSync(marker).mtimeMs
 if (stale) pnpm(['install', '--frozen-lockfile'])
-pnpm(targets[target])
+if (target === 'check') pnpm(['run', 'check'])
+else runDemo()
+
+// The demo runs under tsx directly rather than through `pnpm run`, which reports Ctrl-C as a
+// failed command; the demo itself closes its servers on SIGINT and exits 0.
+function runDemo() {
+  const example = join(root, 'examples', 'calendar-express')
+  process.on('SIGINT', () => {}) // the child handles it; wait for it to finish
+  process.on('SIGTERM', () => {})
+  const tsx = join(example, 'node_modules', '.bin', process.platform === 'win32' ? 'tsx.cmd' : 'tsx')
+  const result = spawnSync(tsx, ['--conditions=@scopeguard/source', 'src/demo.ts'], { cwd: example, stdio: 'inherit', shell: process.platform === 'win32' })
+  process.exit(result.status ?? 0)
+}
