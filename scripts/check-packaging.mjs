@@ -9,7 +9,9 @@ import { join, resolve } from 'node:path'
 
 const root = resolve(import.meta.dirname, '..')
 const packages = ['core', 'express', 'koa', 'testing']
-const run = (command, args, cwd) => execFileSync(command, args, { cwd, stdio: 'inherit', env: { ...process.env, NODE_NO_WARNINGS: '1' } })
+// pnpm exports its settings as npm_config_* variables, which npm then warns about.
+const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.toLowerCase().startsWith('npm_config_')))
+const run = (command, args, cwd) => execFileSync(command, args, { cwd, stdio: 'inherit', env: { ...env, NODE_NO_WARNINGS: '1' } })
 
 for (const name of packages) {
   const dir = join(root, 'packages', name)
