@@ -7,6 +7,7 @@ import { extractBearerToken } from './extract-bearer-token.js'
 import { Failure } from './failure.js'
 import { readGrantedScopes } from './granted-scopes.js'
 import {
+  customKeyResolver,
   KeysUnavailableError,
   localKeyResolver,
   remoteKeyResolver,
@@ -99,12 +100,22 @@ function createKeyResolver(options: ResolvedOptions): KeyResolver {
   const source = options.keySource
   if (source.kind === 'secret') return secretKeyResolver(source.secret)
   if (source.kind === 'local') return localKeyResolver(source.keys)
+  if (source.kind === 'custom') return customKeyResolver(source.getKey)
   const settings = {
     jwksUri: source.jwksUri,
-    policy: { timeout: options.fetchTimeout, maxBytes: options.maxResponseBytes },
+    policy: { timeout: options.fetchTimeout, maxBytes: options.maxResponseBytes, followRedirects: options.followRedirects },
     allowHttp: options.allowHttp,
-    cacheMaxAge: options.jwksCacheMaxAge,
+    algorithms: options.algorithms,
+    refresh: {
+      maxAge: options.jwksCacheMaxAge,
+      staleIfError: options.jwksStaleIfError,
+      retryMin: options.fetchRetryMin,
+      retryMax: options.fetchRetryMax,
+    },
+    metadataMaxAge: options.metadataCacheMaxAge,
     cooldown: options.jwksCooldown,
+    clock: options.clock,
+    onEvent: options.onEvent,
   }
   const [first] = options.issuers
   if (options.issuers.length === 1 && first !== undefined) return remoteKeyResolver({ ...settings, issuer: first })

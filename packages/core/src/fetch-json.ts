@@ -6,6 +6,8 @@ export interface FetchPolicy {
   readonly maxBytes: number
   /** Extra request headers. */
   readonly headers?: Readonly<Record<string, string>>
+  /** Follow HTTP redirects. Default false. */
+  readonly followRedirects?: boolean
 }
 
 /**
@@ -29,9 +31,9 @@ const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i
 
 /**
  * GETs a JSON document with a real timeout, a size cap enforced while streaming, and checks
- * on status and content type. Redirects are not followed: a JWKS location is trust-bearing,
- * and a redirect would let whoever controls the first URL pick the keys (RFC 8414 §3 serves
- * metadata at the well-known URL itself).
+ * on status and content type. Redirects are not followed unless the policy says so: a JWKS
+ * location is trust-bearing, and a redirect would let whoever controls the first URL pick
+ * the keys (RFC 8414 §3 serves metadata at the well-known URL itself).
  *
  * Written here rather than taken from a library because `fetch` has no body size limit and
  * the JSON must never be buffered past `maxBytes`.
@@ -43,7 +45,7 @@ export async function fetchJson(url: string, policy: FetchPolicy, outerSignal?: 
   try {
     response = await fetch(url, {
       method: 'GET',
-      redirect: 'manual',
+      redirect: policy.followRedirects === true ? 'follow' : 'manual',
       signal,
       headers: { accept: 'application/json, application/jwk-set+json', ...policy.headers },
     })
@@ -55,7 +57,8 @@ export async function fetchJson(url: string, policy: FetchPolicy, outerSignal?: 
   }
   try {
     if (response.status !== 200) {
-      throw new IssuerFetchError(url, 'status', `expected status 200, got ${response.status}`)
+      const redirect = response.status >= 300 && response.status < 400 ? ' (redirects are not followed unless followRedirects is set)' : ''
+      throw new IssuerFetchError(url, 'status', `expected status 200, got ${response.status}${redirect}`)
     }
     const contentType = response.headers.get('content-type') ?? ''
     if (!JSON_CONTENT_TYPE.test(contentType)) {

@@ -1,8 +1,6 @@
 import { createPublicKey, KeyObject, type JsonWebKey } from 'node:crypto'
 import {
   createLocalJWKSet,
-  createRemoteJWKSet,
-  customFetch,
   errors,
   type CryptoKey,
   type FlattenedJWSInput,
@@ -12,6 +10,9 @@ import {
 } from 'jose'
 import { discoverJwksUri } from './discovery.js'
 import { fetchJson, type FetchPolicy } from './fetch-json.js'
+import { emitter, type KeySourceEventHandler } from './key-source-event.js'
+import { RefreshingValue, type RefreshPolicy } from './refreshing-value.js'
+import { usableKeys } from './usable-keys.js'
 
 /** Resolves the verification key for a token from its protected header. */
 export type KeyResolver = (header: JWSHeaderParameters, token: FlattenedJWSInput) => Promise<CryptoKey | Uint8Array>
@@ -31,55 +32,118 @@ export interface RemoteKeySettings {
   readonly jwksUri: string | undefined
   readonly policy: FetchPolicy
   readonly allowHttp: boolean
-  /** Milliseconds a fetched JWKS is used before it is fetched again. */
-  readonly cacheMaxAge: number
+  /** Accepted algorithms: keys whose `alg` is outside them are skipped. */
+  readonly algorithms: readonly string[]
+  /** Caching of the JWKS (and, with `maxAge` replaced, of the metadata). */
+  readonly refresh: RefreshPolicy
+  /** Milliseconds metadata is used before it is fetched again. */
+  readonly metadataMaxAge: number
   /** Milliseconds after a fetch before an unknown `kid` may trigger another. */
   readonly cooldown: number
+  readonly clock: () => number
+  readonly onEvent: KeySourceEventHandler | undefined
 }
 
-// Errors that come from the token (its header names no key we have), not from the issuer.
-const TOKEN_CAUSED = [errors.JWKSNoMatchingKey, errors.JWKSMultipleMatchingKeys, errors.JOSENotSupported]
+/** A fetched JWKS, reduced to its usable keys, with jose's selection by `kid` / `alg`. */
+interface KeySet {
+  readonly select: ReturnType<typeof createLocalJWKSet>
+}
 
 /**
- * Keys from the issuer's JWKS, found through discovery unless `jwksUri` is given. Uses jose's
- * remote JWKS (single-flight fetch, cache, cooldown on unknown `kid`) with our bounded fetch,
- * and tells "the token names no known key" apart from "the issuer cannot be reached".
+ * Keys from the issuer's JWKS, found through discovery unless `jwksUri` is given, cached
+ * with stale-while-revalidate, stale-if-error and backoff (see {@link RefreshingValue}).
+ * An unknown `kid` refetches at most once per cooldown, however many arrive, so forged kids
+ * cannot turn into a flood of fetches. Tells "the token names no key we have" (401) apart
+ * from "the issuer cannot be reached" ({@link KeysUnavailableError}, 503).
  */
 export function remoteKeyResolver(settings: RemoteKeySettings): KeyResolver {
-  let jwks: ReturnType<typeof createRemoteJWKSet> | undefined
-  let pending: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined
+  const { issuer, clock } = settings
+  const emit = emitter(settings.onEvent)
+  const limit = settings.refresh.maxAge + settings.refresh.staleIfError
 
-  const boundedFetch = async (url: string, init: { signal: AbortSignal }): Promise<Response> => {
-    const body = await fetchJson(url, settings.policy, init.signal)
-    return Response.json(body)
-  }
+  const metadata = settings.jwksUri !== undefined
+    ? undefined
+    : new RefreshingValue(
+        () => discoverJwksUri(issuer, settings.policy, settings.allowHttp),
+        { ...settings.refresh, maxAge: settings.metadataMaxAge },
+        clock,
+        {
+          loaded: (jwksUri) => emit({ type: 'metadata_fetched', issuer, jwksUri }),
+          failed: (error, _stale, retryIn) => emit({ type: 'refresh_failed', issuer, resource: 'metadata', error, retryIn }),
+        },
+      )
 
-  const locate = async (): Promise<ReturnType<typeof createRemoteJWKSet>> => {
-    const uri = settings.jwksUri ?? (await discoverJwksUri(settings.issuer, settings.policy, settings.allowHttp))
-    return createRemoteJWKSet(new URL(uri), {
-      timeoutDuration: settings.policy.timeout,
-      cacheMaxAge: settings.cacheMaxAge,
-      cooldownDuration: settings.cooldown,
-      [customFetch]: boundedFetch,
-    })
-  }
+  const jwks = new RefreshingValue<KeySet>(
+    async () => {
+      const url = settings.jwksUri ?? (await (metadata as RefreshingValue<string>).get())
+      const { keys, skipped } = usableKeys(await fetchJson(url, settings.policy), settings.algorithms)
+      if (keys.length === 0) throw new Error(`${url}: the JWKS has no usable signing keys (${skipped} skipped)`)
+      emit({ type: 'keys_fetched', issuer, url, keys: keys.length, skipped })
+      return { select: createLocalJWKSet({ keys }) }
+    },
+    settings.refresh,
+    clock,
+    {
+      loaded: () => {},
+      failed(error, stale, retryIn) {
+        emit({ type: 'refresh_failed', issuer, resource: 'jwks', error, retryIn })
+        if (stale !== undefined && stale < limit) emit({ type: 'serving_stale', issuer, age: stale })
+        else emit({ type: 'keys_unavailable', issuer, error })
+      },
+    },
+  )
 
   return async (header, token) => {
-    if (jwks === undefined) {
-      // Single flight: concurrent cold requests share one discovery; a failure is not cached.
-      pending ??= locate().finally(() => (pending = undefined))
-      try {
-        jwks = await pending
-      } catch (cause) {
-        throw new KeysUnavailableError(`cannot locate the JWKS of ${settings.issuer}`, { cause })
-      }
+    let set: KeySet
+    try {
+      set = await jwks.get()
+    } catch (cause) {
+      throw new KeysUnavailableError(`cannot obtain the JWKS of ${issuer}`, { cause })
     }
     try {
-      return await jwks(header, token)
+      return await set.select(header, token)
     } catch (error) {
-      if (TOKEN_CAUSED.some((type) => error instanceof type)) throw error
-      throw new KeysUnavailableError(`cannot fetch the JWKS of ${settings.issuer}`, { cause: error })
+      if (!(error instanceof errors.JWKSNoMatchingKey)) throw error
+      // Perhaps a key rotated in since the last fetch: look once per cooldown.
+      const fresh = await jwks.refreshIfOlderThan(settings.cooldown)
+      if (fresh === undefined) throw error
+      return fresh.select(header, token)
     }
+  }
+}
+
+/** A key returned by a custom key function: a `KeyObject`, a `CryptoKey`, or a PEM public key or certificate. */
+export type CustomKey = KeyObject | CryptoKey | string
+
+/** A custom key source, such as a `jwks-rsa` client: returns the key for a token's header. */
+export type GetKey = (header: JWSHeaderParameters, token: FlattenedJWSInput) => Promise<CustomKey | null | undefined> | CustomKey | null | undefined
+
+/**
+ * Adapts a custom key function. No key (`null` / `undefined`), jose's `JWKSNoMatchingKey` or
+ * jwks-rsa's `SigningKeyNotFoundError` mean the token names an unknown key (401); any other
+ * failure means the keys could not be obtained (503). PEM strings are parsed once and kept.
+ */
+export function customKeyResolver(getKey: GetKey): KeyResolver {
+  const parsed = new Map<string, KeyObject>()
+  return async (header, token) => {
+    let key: CustomKey | null | undefined
+    try {
+      key = await getKey(header, token)
+    } catch (error) {
+      if (error instanceof errors.JWKSNoMatchingKey || (error as { name?: unknown } | null)?.name === 'SigningKeyNotFoundError') {
+        throw new errors.JWKSNoMatchingKey(undefined, { cause: error })
+      }
+      throw new KeysUnavailableError('the custom key source failed', { cause: error })
+    }
+    if (key === null || key === undefined) throw new errors.JWKSNoMatchingKey()
+    if (typeof key !== 'string') return key as CryptoKey
+    let object = parsed.get(key)
+    if (object === undefined) {
+      object = createPublicKey(key)
+      if (parsed.size >= 64) parsed.clear() // keys rotate rarely; a bound keeps a misbehaving source from growing it
+      parsed.set(key, object)
+    }
+    return object as unknown as CryptoKey
   }
 }
 

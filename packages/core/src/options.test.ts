@@ -32,6 +32,13 @@ describe('resolveOptions: defaults', () => {
       maxResponseBytes: 524_288,
       jwksCacheMaxAge: 600_000,
       jwksCooldown: 30_000,
+      jwksStaleIfError: 86_400_000,
+      metadataCacheMaxAge: 3_600_000,
+      fetchRetryMin: 1000,
+      fetchRetryMax: 60_000,
+      followRedirects: false,
+      onEvent: undefined,
+      clock: Date.now,
       allowHttp: false,
     })
   })

@@ -1,6 +1,7 @@
 import type { AccessTokenClaims } from './auth-result.js'
 import { checkEndpointUrl } from './discovery.js'
-import type { LocalKey } from './key-source.js'
+import type { KeySourceEventHandler } from './key-source-event.js'
+import type { GetKey, LocalKey } from './key-source.js'
 
 /** A check on one claim, for what scopes cannot express. */
 export type ClaimCheck =
@@ -32,6 +33,14 @@ export interface AuthOptions {
   jwksUri?: string
   /** Verification keys held locally: JWK, JWKS, PEM (public key or certificate), `KeyObject`, or a list. */
   keys?: LocalKey | readonly LocalKey[]
+  /**
+   * A custom key source, e.g. an existing `jwks-rsa` client:
+   * `getKey: async (header) => (await client.getSigningKey(header.kid)).getPublicKey()`.
+   * Return a `KeyObject`, `CryptoKey` or PEM string; `null`, `undefined` or jwks-rsa's
+   * `SigningKeyNotFoundError` mean "unknown key" (401), any other failure means the keys are
+   * unavailable (503).
+   */
+  getKey?: GetKey
   /**
    * Shared secret for HS256/384/512, at least 32 bytes (RFC 7518 §3.2). An explicit opt-in:
    * it cannot be combined with `keys` or `jwksUri`, and asymmetric algorithms are then refused.
@@ -92,6 +101,23 @@ export interface AuthOptions {
   jwksCacheMaxAge?: number
   /** Minimum time between JWKS fetches triggered by an unknown `kid`, in milliseconds. Default 30000. */
   jwksCooldown?: number
+  /**
+   * How long past `jwksCacheMaxAge` cached keys keep serving while refreshing them fails, in
+   * milliseconds (stale-if-error). Default 86400000 (24 hours).
+   */
+  jwksStaleIfError?: number
+  /** How long issuer metadata is used before it is fetched again, in milliseconds. Default 3600000 (1 hour). */
+  metadataCacheMaxAge?: number
+  /** First retry delay after a failed discovery or JWKS fetch, in milliseconds; doubles per failure. Default 1000. */
+  fetchRetryMin?: number
+  /** Longest retry delay after failed fetches, in milliseconds. Default 60000. */
+  fetchRetryMax?: number
+  /** Follow HTTP redirects from discovery and JWKS endpoints. Default false. */
+  followRedirects?: boolean
+  /** Receives key source events (keys fetched, refresh failed, serving stale, keys unavailable) for logging or alerting. */
+  onEvent?: KeySourceEventHandler
+  /** Current time in milliseconds, for key caching decisions. Default `Date.now`; tests inject a fake clock. */
+  clock?: () => number
   /** Allow plain-http issuer endpoints other than localhost. Default false. */
   allowHttp?: boolean
 }
@@ -104,6 +130,7 @@ export interface ResolvedOptions {
     | { readonly kind: 'remote'; readonly jwksUri: string | undefined }
     | { readonly kind: 'local'; readonly keys: readonly LocalKey[] }
     | { readonly kind: 'secret'; readonly secret: Uint8Array }
+    | { readonly kind: 'custom'; readonly getKey: GetKey }
   readonly algorithms: readonly string[]
   readonly clockTolerance: number
   readonly maxTokenAge: number | undefined
@@ -123,6 +150,13 @@ export interface ResolvedOptions {
   readonly maxResponseBytes: number
   readonly jwksCacheMaxAge: number
   readonly jwksCooldown: number
+  readonly jwksStaleIfError: number
+  readonly metadataCacheMaxAge: number
+  readonly fetchRetryMin: number
+  readonly fetchRetryMax: number
+  readonly followRedirects: boolean
+  readonly onEvent: KeySourceEventHandler | undefined
+  readonly clock: () => number
   readonly allowHttp: boolean
 }
 
@@ -130,7 +164,8 @@ const KNOWN_OPTIONS = new Set<string>([
   'issuer', 'audience', 'jwksUri', 'keys', 'secret', 'algorithms', 'clockTolerance', 'maxTokenAge',
   'requiredClaims', 'strictRfc9068', 'claims', 'scopeClaims', 'realm', 'acceptBodyToken', 'acceptQueryToken',
   'maxTokenLength', 'optional', 'handleErrors', 'unavailableStatus', 'retryAfter', 'fetchTimeout',
-  'maxResponseBytes', 'jwksCacheMaxAge', 'jwksCooldown', 'allowHttp',
+  'maxResponseBytes', 'jwksCacheMaxAge', 'jwksCooldown', 'allowHttp', 'getKey', 'jwksStaleIfError',
+  'metadataCacheMaxAge', 'fetchRetryMin', 'fetchRetryMax', 'followRedirects', 'onEvent', 'clock',
 ])
 
 function fail(message: string): never {
@@ -184,7 +219,7 @@ export function resolveOptions(input: AuthOptions): ResolvedOptions {
   const audiences = stringList(input.audience, 'audience', "audience: 'https://api.example.com/calendar'")
   const allowHttp = boolean(input.allowHttp, 'allowHttp', false)
 
-  const sources = (['jwksUri', 'keys', 'secret'] as const).filter((name) => input[name] !== undefined)
+  const sources = (['jwksUri', 'keys', 'secret', 'getKey'] as const).filter((name) => input[name] !== undefined)
   if (sources.length > 1) {
     fail(`\`${sources.join('` and `')}\` cannot be combined; give one source of keys (a shared secret is never mixed with public keys).`)
   }
@@ -196,6 +231,9 @@ export function resolveOptions(input: AuthOptions): ResolvedOptions {
     // HS256) or larger MUST be used".
     if (secret.byteLength < 32) fail(`\`secret\` must be at least 32 bytes (RFC 7518 §3.2); got ${secret.byteLength}.`)
     keySource = { kind: 'secret', secret }
+  } else if (input.getKey !== undefined) {
+    if (typeof input.getKey !== 'function') fail(`\`getKey\` must be a function (header, token) => key; got ${show(input.getKey)}.`)
+    keySource = { kind: 'custom', getKey: input.getKey }
   } else if (input.keys !== undefined) {
     const keys = Array.isArray(input.keys) ? (input.keys as LocalKey[]) : [input.keys as LocalKey]
     if (keys.length === 0) fail('`keys` is an empty list; give at least one public key, or leave `keys` out to use discovery.')
@@ -270,6 +308,10 @@ export function resolveOptions(input: AuthOptions): ResolvedOptions {
     fail(`\`unavailableStatus\` must be 500, 502, 503 or 504; got ${show(input.unavailableStatus)}.`)
   }
 
+  const fetchRetryMin = integer(input.fetchRetryMin, 'fetchRetryMin', 1000, 0, 3_600_000, 'milliseconds')
+  const fetchRetryMax = integer(input.fetchRetryMax, 'fetchRetryMax', Math.max(60_000, fetchRetryMin), 0, 86_400_000, 'milliseconds')
+  if (fetchRetryMax < fetchRetryMin) fail(`\`fetchRetryMax\` (${fetchRetryMax}) must not be below \`fetchRetryMin\` (${fetchRetryMin}).`)
+
   return {
     issuers,
     audiences,
@@ -293,8 +335,20 @@ export function resolveOptions(input: AuthOptions): ResolvedOptions {
     maxResponseBytes: integer(input.maxResponseBytes, 'maxResponseBytes', 524_288, 1024, 67_108_864, 'bytes'),
     jwksCacheMaxAge: integer(input.jwksCacheMaxAge, 'jwksCacheMaxAge', 600_000, 0, 604_800_000, 'milliseconds'),
     jwksCooldown: integer(input.jwksCooldown, 'jwksCooldown', 30_000, 0, 86_400_000, 'milliseconds'),
+    jwksStaleIfError: integer(input.jwksStaleIfError, 'jwksStaleIfError', 86_400_000, 0, 2_592_000_000, 'milliseconds'),
+    metadataCacheMaxAge: integer(input.metadataCacheMaxAge, 'metadataCacheMaxAge', 3_600_000, 0, 604_800_000, 'milliseconds'),
+    fetchRetryMin,
+    fetchRetryMax,
+    followRedirects: boolean(input.followRedirects, 'followRedirects', false),
+    onEvent: optionalFunction(input.onEvent, 'onEvent', '(event) => logger.info(event)') as KeySourceEventHandler | undefined,
+    clock: (optionalFunction(input.clock, 'clock', '() => Date.now()') as (() => number) | undefined) ?? Date.now,
     allowHttp,
   }
+}
+
+function optionalFunction(value: unknown, name: string, example: string): unknown {
+  if (value !== undefined && typeof value !== 'function') fail(`\`${name}\` must be a function, e.g. ${name}: ${example}; got ${show(value)}.`)
+  return value
 }
 
 function isPrimitive(value: unknown): boolean {
