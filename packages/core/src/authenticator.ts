@@ -17,6 +17,7 @@ import {
 import { resolveOptions, type AuthOptions, type ResolvedOptions } from './options.js'
 import type { CompiledRequirement } from './requirement.js'
 import { createAccessTokenVerifier } from './verify-access-token.js'
+import { VerifiedTokenCache } from './verified-token-cache.js'
 
 /**
  * The framework-agnostic engine behind every adapter: finds the token in a request,
@@ -43,7 +44,16 @@ export interface Authenticator {
 /** Creates an {@link Authenticator}; validates every option now and throws a `TypeError` explaining any mistake. */
 export function createAuthenticator(input: AuthOptions): Authenticator {
   const options = resolveOptions(input)
-  const verify = createAccessTokenVerifier(options, createKeyResolver(options))
+  const resolver = createKeyResolver(options)
+  const verify = createAccessTokenVerifier(options, resolver)
+  const generation = resolver.generation ?? (() => 0)
+  const cache = options.tokenCache === undefined
+    ? undefined
+    : new VerifiedTokenCache({
+        ...options.tokenCache,
+        clockTolerance: options.clockTolerance * 1000,
+        maxTokenAge: options.maxTokenAge === undefined ? undefined : options.maxTokenAge * 1000,
+      })
   const challenge: ChallengeParams = { realm: options.realm }
   const extractOptions = {
     acceptBodyToken: options.acceptBodyToken,
@@ -66,14 +76,20 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
           if (options.optional) return undefined
           throw new Failure('credentials_missing')
         }
+        const cached = cache?.get(found.token, generation())
+        if (cached !== undefined) return cached.location === found.location ? cached : { ...cached, location: found.location }
+        const keysBefore = generation()
         const { header, claims } = await verify(found.token)
-        return {
+        // Frozen: a cached result is shared by every request that presents the same token.
+        const result: AuthResult = Object.freeze({
           token: found.token,
           location: found.location,
-          header,
-          claims,
+          header: Object.freeze(header),
+          claims: Object.freeze(claims),
           scopes: readGrantedScopes(claims, options.scopeClaims),
-        }
+        })
+        cache?.set(found.token, result, keysBefore)
+        return result
       } catch (thrown) {
         if (thrown instanceof Failure) {
           if (thrown.code === 'scheme_unsupported' && options.optional) return undefined
@@ -122,11 +138,15 @@ function createKeyResolver(options: ResolvedOptions): KeyResolver {
   // Several issuers: the (not yet verified) `iss` picks whose keys to use; jose then checks
   // the signature with that issuer's key and `iss` against the allowlist.
   const byIssuer = new Map(options.issuers.map((issuer) => [issuer, remoteKeyResolver({ ...settings, issuer })]))
-  return (header, token) => {
+  const resolvers = [...byIssuer.values()]
+  const resolve = (header: Parameters<KeyResolver>[0], token: Parameters<KeyResolver>[1]): ReturnType<KeyResolver> => {
     const resolver = byIssuer.get(unverifiedIssuer(token.payload))
     if (resolver === undefined) throw new Failure('issuer_invalid')
     return resolver(header, token)
   }
+  return Object.assign(resolve, {
+    generation: () => resolvers.reduce((sum, resolver) => sum + (resolver.generation?.() ?? 0), 0),
+  })
 }
 
 function unverifiedIssuer(payload: string | Uint8Array): string {

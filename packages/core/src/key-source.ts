@@ -15,7 +15,14 @@ import { RefreshingValue, type RefreshPolicy } from './refreshing-value.js'
 import { usableKeys } from './usable-keys.js'
 
 /** Resolves the verification key for a token from its protected header. */
-export type KeyResolver = (header: JWSHeaderParameters, token: FlattenedJWSInput) => Promise<CryptoKey | Uint8Array>
+export interface KeyResolver {
+  (header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey | Uint8Array>
+  /**
+   * Increases whenever a key disappears from the source, so results verified before that
+   * (the verified-token cache) are not trusted any more. Absent for sources that never change.
+   */
+  readonly generation?: () => number
+}
 
 /**
  * The issuer's keys could not be obtained (discovery or JWKS endpoint down, slow, or serving
@@ -73,11 +80,16 @@ export function remoteKeyResolver(settings: RemoteKeySettings): KeyResolver {
         },
       )
 
+  let generation = 0
+  let known = new Set<string>()
   const jwks = new RefreshingValue<KeySet>(
     async () => {
       const url = settings.jwksUri ?? (await (metadata as RefreshingValue<string>).get())
       const { keys, skipped } = usableKeys(await fetchJson(url, settings.policy), settings.algorithms)
       if (keys.length === 0) throw new Error(`${url}: the JWKS has no usable signing keys (${skipped} skipped)`)
+      const current = new Set(keys.map(keyIdentity))
+      if ([...known].some((id) => !current.has(id))) generation++
+      known = current
       emit({ type: 'keys_fetched', issuer, url, keys: keys.length, skipped })
       return { select: createLocalJWKSet({ keys }) }
     },
@@ -93,7 +105,7 @@ export function remoteKeyResolver(settings: RemoteKeySettings): KeyResolver {
     },
   )
 
-  return async (header, token) => {
+  const resolve = async (header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> => {
     let set: KeySet
     try {
       set = await jwks.get()
@@ -110,6 +122,12 @@ export function remoteKeyResolver(settings: RemoteKeySettings): KeyResolver {
       return fresh.select(header, token)
     }
   }
+  return Object.assign(resolve, { generation: () => generation })
+}
+
+/** What makes a key the same key across fetches: its type, id and public material. */
+function keyIdentity(jwk: JWK): string {
+  return `${jwk.kty}|${jwk.kid ?? ''}|${jwk.n ?? jwk.x ?? ''}|${jwk.y ?? ''}`
 }
 
 /** A key returned by a custom key function: a `KeyObject`, a `CryptoKey`, or a PEM public key or certificate. */

@@ -116,6 +116,14 @@ export interface AuthOptions {
   followRedirects?: boolean
   /** Receives key source events (keys fetched, refresh failed, serving stale, keys unavailable) for logging or alerting. */
   onEvent?: KeySourceEventHandler
+  /**
+   * Cache of verified tokens: a token seen before skips the signature check (its expiry is
+   * still checked on every use). Entries never outlive the token's `exp` or `ttl`, and are
+   * dropped when their key leaves the JWKS; failures are never cached. Custom `claims` checks
+   * run once per token. Default on: `{ maxEntries: 10000, maxBytes: 33554432, ttl: 300000 }`
+   * (ttl in milliseconds); `false` turns it off.
+   */
+  tokenCache?: boolean | { maxEntries?: number; maxBytes?: number; ttl?: number }
   /** Current time in milliseconds, for key caching decisions. Default `Date.now`; tests inject a fake clock. */
   clock?: () => number
   /** Allow plain-http issuer endpoints other than localhost. Default false. */
@@ -157,6 +165,7 @@ export interface ResolvedOptions {
   readonly followRedirects: boolean
   readonly onEvent: KeySourceEventHandler | undefined
   readonly clock: () => number
+  readonly tokenCache: { readonly maxEntries: number; readonly maxBytes: number; readonly ttl: number } | undefined
   readonly allowHttp: boolean
 }
 
@@ -165,7 +174,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'requiredClaims', 'strictRfc9068', 'claims', 'scopeClaims', 'realm', 'acceptBodyToken', 'acceptQueryToken',
   'maxTokenLength', 'optional', 'handleErrors', 'unavailableStatus', 'retryAfter', 'fetchTimeout',
   'maxResponseBytes', 'jwksCacheMaxAge', 'jwksCooldown', 'allowHttp', 'getKey', 'jwksStaleIfError',
-  'metadataCacheMaxAge', 'fetchRetryMin', 'fetchRetryMax', 'followRedirects', 'onEvent', 'clock',
+  'metadataCacheMaxAge', 'fetchRetryMin', 'fetchRetryMax', 'followRedirects', 'onEvent', 'clock', 'tokenCache',
 ])
 
 function fail(message: string): never {
@@ -342,7 +351,24 @@ export function resolveOptions(input: AuthOptions): ResolvedOptions {
     followRedirects: boolean(input.followRedirects, 'followRedirects', false),
     onEvent: optionalFunction(input.onEvent, 'onEvent', '(event) => logger.info(event)') as KeySourceEventHandler | undefined,
     clock: (optionalFunction(input.clock, 'clock', '() => Date.now()') as (() => number) | undefined) ?? Date.now,
+    tokenCache: resolveTokenCache(input.tokenCache),
     allowHttp,
+  }
+}
+
+function resolveTokenCache(value: AuthOptions['tokenCache']): ResolvedOptions['tokenCache'] {
+  if (value === false) return undefined
+  if (value !== undefined && value !== true && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    fail(`\`tokenCache\` must be true, false or { maxEntries, maxBytes, ttl }; got ${show(value)}.`)
+  }
+  const settings = typeof value === 'object' ? value : {}
+  for (const key of Object.keys(settings)) {
+    if (!['maxEntries', 'maxBytes', 'ttl'].includes(key)) fail(`unknown \`tokenCache\` setting \`${key}\`; known: maxEntries, maxBytes, ttl.`)
+  }
+  return {
+    maxEntries: integer(settings.maxEntries, 'tokenCache.maxEntries', 10_000, 1, 10_000_000, 'entries'),
+    maxBytes: integer(settings.maxBytes, 'tokenCache.maxBytes', 33_554_432, 65_536, 4_294_967_296, 'bytes'),
+    ttl: integer(settings.ttl, 'tokenCache.ttl', 300_000, 1000, 86_400_000, 'milliseconds'),
   }
 }
 

@@ -1,0 +1,83 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { AuthResult } from './auth-result.js'
+import { VerifiedTokenCache } from './verified-token-cache.js'
+
+const NOW = Date.UTC(2030, 0, 1)
+const settings = { maxEntries: 3, maxBytes: 1_000_000, ttl: 60_000, clockTolerance: 5000, maxTokenAge: undefined }
+
+function result(claims: Record<string, unknown>, token = 't'): AuthResult {
+  return { token, location: 'header', header: { alg: 'RS256' }, claims: { iss: 'i', aud: 'a', ...claims }, scopes: new Set() }
+}
+
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+describe('VerifiedTokenCache', () => {
+  it('serves a verified token until exp + clock tolerance, checking expiry on every use', () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: NOW })
+    const cache = new VerifiedTokenCache(settings)
+    const entry = result({ exp: NOW / 1000 + 10 })
+    cache.set('t', entry, 0)
+    expect(cache.get('t', 0)).toBe(entry)
+    vi.setSystemTime(NOW + 14_999)
+    expect(cache.get('t', 0)).toBe(entry)
+    vi.setSystemTime(NOW + 15_000)
+    expect(cache.get('t', 0)).toBeUndefined()
+    expect(cache.size).toBe(0)
+  })
+
+  it('never keeps an entry longer than the TTL, even for a long-lived token', () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: NOW })
+    const cache = new VerifiedTokenCache(settings)
+    cache.set('t', result({ exp: NOW / 1000 + 3600 }), 0)
+    vi.setSystemTime(NOW + 59_999)
+    expect(cache.get('t', 0)).toBeDefined()
+    vi.setSystemTime(NOW + 60_000)
+    expect(cache.get('t', 0)).toBeUndefined()
+  })
+
+  it('honours maxTokenAge: iat + max age + tolerance bounds the entry', () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: NOW })
+    const cache = new VerifiedTokenCache({ ...settings, maxTokenAge: 10_000 })
+    cache.set('t', result({ iat: NOW / 1000 - 8, exp: NOW / 1000 + 3600 }), 0)
+    vi.setSystemTime(NOW + 6_999)
+    expect(cache.get('t', 0)).toBeDefined()
+    vi.setSystemTime(NOW + 7_000)
+    expect(cache.get('t', 0)).toBeUndefined()
+  })
+
+  it('does not store a token that is already past its limits', () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: NOW })
+    const cache = new VerifiedTokenCache(settings)
+    cache.set('t', result({ exp: NOW / 1000 - 10 }), 0)
+    expect(cache.size).toBe(0)
+  })
+
+  it('drops entries verified under an older key generation (a key left the JWKS)', () => {
+    const cache = new VerifiedTokenCache(settings)
+    cache.set('t', result({}), 4)
+    expect(cache.get('t', 5)).toBeUndefined()
+    expect(cache.get('t', 4)).toBeUndefined()
+  })
+
+  it('is bounded by entries, evicting the least recently used', () => {
+    const cache = new VerifiedTokenCache(settings)
+    for (const token of ['a', 'b', 'c']) cache.set(token, result({}, token), 0)
+    cache.get('a', 0)
+    cache.set('d', result({}, 'd'), 0)
+    expect(cache.size).toBe(3)
+    expect(cache.get('b', 0)).toBeUndefined()
+    expect(cache.get('a', 0)).toBeDefined()
+  })
+
+  it('is bounded by bytes, estimated from the token length', () => {
+    const cache = new VerifiedTokenCache({ ...settings, maxEntries: 1000, maxBytes: 10_000 })
+    for (let i = 0; i < 100; i++) {
+      const token = `${i}`.padEnd(1000, 'x')
+      cache.set(token, result({}, token), 0)
+    }
+    // Each entry counts 2 × 1000 + 512 bytes: at most three fit in 10 000.
+    expect(cache.size).toBe(3)
+  })
+})

@@ -1,0 +1,76 @@
+import { LRUCache } from 'lru-cache'
+import type { AuthResult } from './auth-result.js'
+
+/** Limits of the verified-token cache. */
+export interface TokenCacheSettings {
+  /** Most tokens kept. */
+  readonly maxEntries: number
+  /** Most bytes kept, estimated from each token's length. */
+  readonly maxBytes: number
+  /** Longest time a token is served from the cache before it is verified again, in milliseconds. */
+  readonly ttl: number
+  /** Clock tolerance applied to `exp`, in milliseconds. */
+  readonly clockTolerance: number
+  /** Maximum token age (`iat` + this), in milliseconds, if configured. */
+  readonly maxTokenAge: number | undefined
+}
+
+interface Entry {
+  readonly result: AuthResult
+  /** Epoch milliseconds after which the entry must not be used (exp, maxTokenAge or ttl). */
+  readonly notAfter: number
+  /** Key generation the token was verified under; a removed key bumps the generation. */
+  readonly generation: number
+}
+
+// Per-entry overhead beyond the token itself: claims object, header, scope set, LRU links.
+const ENTRY_OVERHEAD_BYTES = 512
+
+/**
+ * Tokens already verified, so a client reusing its access token (as real clients do for its
+ * whole lifetime) skips the signature check. Safe because the key is the exact token string,
+ * which cannot be forged without the signing key; expiry is still checked on every use, an
+ * entry never outlives the token's `exp`, `maxTokenAge` or the TTL, and entries from before a
+ * key was removed from the JWKS are not used. Failures are never cached, so an attacker
+ * cannot fill it with garbage: only tokens signed by the issuer get in, and the LRU bounds
+ * entries and bytes.
+ */
+export class VerifiedTokenCache {
+  private readonly entries: LRUCache<string, Entry>
+
+  constructor(private readonly settings: TokenCacheSettings) {
+    this.entries = new LRUCache<string, Entry>({
+      max: settings.maxEntries,
+      maxSize: settings.maxBytes,
+      sizeCalculation: (_entry, token) => token.length * 2 + ENTRY_OVERHEAD_BYTES,
+    })
+  }
+
+  /** The cached result for `token`, if it may still be used. */
+  get(token: string, generation: number): AuthResult | undefined {
+    const entry = this.entries.get(token)
+    if (entry === undefined) return undefined
+    if (Date.now() >= entry.notAfter || entry.generation !== generation) {
+      this.entries.delete(token)
+      return undefined
+    }
+    return entry.result
+  }
+
+  /** Remembers a verified token until the earliest of its expiry, maximum age and the TTL. */
+  set(token: string, result: AuthResult, generation: number): void {
+    const now = Date.now()
+    const { exp, iat } = result.claims
+    let notAfter = now + this.settings.ttl
+    if (typeof exp === 'number') notAfter = Math.min(notAfter, exp * 1000 + this.settings.clockTolerance)
+    if (this.settings.maxTokenAge !== undefined && typeof iat === 'number') {
+      notAfter = Math.min(notAfter, iat * 1000 + this.settings.maxTokenAge + this.settings.clockTolerance)
+    }
+    if (notAfter > now) this.entries.set(token, { result, notAfter, generation })
+  }
+
+  /** Number of cached tokens. */
+  get size(): number {
+    return this.entries.size
+  }
+}
