@@ -15,6 +15,7 @@ import {
   type KeyResolver,
 } from './key-source.js'
 import { resolveOptions, type AuthOptions, type ResolvedOptions } from './options.js'
+import { createProtectedResourceMetadataEndpoint, type ProtectedResourceMetadataEndpoint } from './protected-resource-metadata.js'
 import type { CompiledRequirement } from './requirement.js'
 import { createAccessTokenVerifier } from './verify-access-token.js'
 import { VerifiedTokenCache } from './verified-token-cache.js'
@@ -26,6 +27,12 @@ import { VerifiedTokenCache } from './verified-token-cache.js'
 export interface Authenticator {
   /** The validated options. */
   readonly options: ResolvedOptions
+  /**
+   * The RFC 9728 metadata endpoint when `resourceMetadata` is configured: adapters answer
+   * requests it {@link ProtectedResourceMetadataEndpoint.matches} with its pre-built body,
+   * before authenticating (the document is public).
+   */
+  readonly resourceMetadata: ProtectedResourceMetadataEndpoint | undefined
   /**
    * Authenticates a request. Resolves to the verified result, or to `undefined` for an
    * anonymous request in `optional` mode; rejects with an {@link AuthError} otherwise.
@@ -54,7 +61,21 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
         clockTolerance: options.clockTolerance * 1000,
         maxTokenAge: options.maxTokenAge === undefined ? undefined : options.maxTokenAge * 1000,
       })
-  const challenge: ChallengeParams = { realm: options.realm }
+  const resourceMetadata = options.resourceMetadata === undefined
+    ? undefined
+    : createProtectedResourceMetadataEndpoint({
+        resourceMetadata: options.resourceMetadata,
+        issuers: options.issuers,
+        scopes: options.scopes?.scopes,
+        acceptBodyToken: options.acceptBodyToken,
+        acceptQueryToken: options.acceptQueryToken,
+      })
+  // RFC 9728 §5.1: every challenge points at the metadata, so a client without a token can
+  // find the authorization server from the 401 alone.
+  const challenge: ChallengeParams = {
+    realm: options.realm,
+    resourceMetadata: options.resourceMetadata?.challenge === true ? resourceMetadata?.url : undefined,
+  }
   const extractOptions = {
     acceptBodyToken: options.acceptBodyToken,
     acceptQueryToken: options.acceptQueryToken,
@@ -68,6 +89,7 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
 
   return {
     options,
+    resourceMetadata,
     error,
     async authenticate(request) {
       try {

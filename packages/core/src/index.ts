@@ -19,3 +19,30 @@ export { readGrantedScopes } from './granted-scopes.js'
 export { allOf, anyOf, compileRequirement } from './requirement.js'
 export type { AllOfRequirement, AnyOfRequirement, CompiledRequirement, ScopeRequirement } from './requirement.js'
 export { isScopeToken } from './scope-token.js'
+export {
+  buildProtectedResourceMetadata,
+  checkResourceIdentifier,
+  PROTECTED_RESOURCE_METADATA_PATH,
+  protectedResourceMetadataUrl,
+} from './protected-resource-metadata.js'
+export type {
+  ProtectedResourceMetadata,
+  ProtectedResourceMetadataEndpoint,
+  ProtectedResourceMetadataSource,
+  ResolvedResourceMetadata,
+  ResourceMetadataOptions,
+} from './protected-resource-metadata.js'
+export { defineScopeCatalogue, isScopeCatalogue } from './scope-catalogue.js'
+export type { ScopeCatalogue, ScopeCatalogueDefinition, ScopeDefinition, ScopeNames, ScopeRequirementOf } from './scope-catalogue.js'
+export { groupScopesByResource, parseScopeName } from './scope-groups.js'
+export type { ParsedScopeName, ScopeEntry, ScopeGroup } from './scope-groups.js'
+export { buildOpenApiSecurity, openApiPath } from './scope-openapi.js'
+export type {
+  OpenApiOAuthFlows,
+  OpenApiOAuthFlowsWithScopes,
+  OpenApiOptions,
+  OpenApiSecurity,
+  OpenApiSecurityRequirement,
+} from './scope-openapi.js'
+export { combineRequirements, joinRoutePath, prefixCovers, REQUIREMENT, requirementOf, routeMethods, tagRequirement } from './route-requirement.js'
+export type { RouteRequirement } from './route-requirement.js'

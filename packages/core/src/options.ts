@@ -2,6 +2,8 @@ import type { AccessTokenClaims } from './auth-result.js'
 import { checkEndpointUrl } from './discovery.js'
 import type { KeySourceEventHandler } from './key-source-event.js'
 import type { GetKey, LocalKey } from './key-source.js'
+import { checkResourceIdentifier, type ResolvedResourceMetadata, type ResourceMetadataOptions } from './protected-resource-metadata.js'
+import { isScopeCatalogue, type ScopeCatalogue } from './scope-catalogue.js'
 
 /** A check on one claim, for what scopes cannot express. */
 export type ClaimCheck =
@@ -126,8 +128,21 @@ export interface AuthOptions {
   tokenCache?: boolean | { maxEntries?: number; maxBytes?: number; ttl?: number }
   /** Current time in milliseconds, for key caching decisions. Default `Date.now`; tests inject a fake clock. */
   clock?: () => number
-  /** Allow plain-http issuer endpoints other than localhost. Default false. */
+  /** Allow plain-http issuer endpoints (and a plain-http `resourceMetadata.resource`) other than localhost. Default false. */
   allowHttp?: boolean
+  /**
+   * Publish RFC 9728 protected resource metadata: `auth()` answers `GET` / `HEAD` on
+   * `/.well-known/oauth-protected-resource<path of resource>` with a document built from
+   * these options (`authorization_servers` = `issuer`, `scopes_supported` = `scopes`,
+   * `bearer_methods_supported` from `acceptBodyToken` / `acceptQueryToken`), and challenges
+   * carry `resource_metadata` (§5.1). Default: none.
+   */
+  resourceMetadata?: ResourceMetadataOptions
+  /**
+   * The API's scope catalogue, from `defineScopes()` (adapters) or `defineScopeCatalogue()`;
+   * published as RFC 9728 `scopes_supported`. Default: none.
+   */
+  scopes?: ScopeCatalogue
 }
 
 /** Options after validation, with defaults applied. */
@@ -167,6 +182,8 @@ export interface ResolvedOptions {
   readonly clock: () => number
   readonly tokenCache: { readonly maxEntries: number; readonly maxBytes: number; readonly ttl: number } | undefined
   readonly allowHttp: boolean
+  readonly resourceMetadata: ResolvedResourceMetadata | undefined
+  readonly scopes: ScopeCatalogue | undefined
 }
 
 const KNOWN_OPTIONS = new Set<string>([
@@ -175,6 +192,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'maxTokenLength', 'optional', 'handleErrors', 'unavailableStatus', 'retryAfter', 'fetchTimeout',
   'maxResponseBytes', 'jwksCacheMaxAge', 'jwksCooldown', 'allowHttp', 'getKey', 'jwksStaleIfError',
   'metadataCacheMaxAge', 'fetchRetryMin', 'fetchRetryMax', 'followRedirects', 'onEvent', 'clock', 'tokenCache',
+  'resourceMetadata', 'scopes',
 ])
 
 function fail(message: string): never {
@@ -353,6 +371,51 @@ export function resolveOptions(input: AuthOptions): ResolvedOptions {
     clock: (optionalFunction(input.clock, 'clock', '() => Date.now()') as (() => number) | undefined) ?? Date.now,
     tokenCache: resolveTokenCache(input.tokenCache),
     allowHttp,
+    resourceMetadata: resolveResourceMetadata(input.resourceMetadata, allowHttp),
+    scopes: resolveScopes(input.scopes),
+  }
+}
+
+function resolveResourceMetadata(value: AuthOptions['resourceMetadata'], allowHttp: boolean): ResolvedResourceMetadata | undefined {
+  if (value === undefined) return undefined
+  const example = "resourceMetadata: { resource: 'https://api.example.com/calendar' }"
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`\`resourceMetadata\` must be an object, e.g. ${example}; got ${show(value)}.`)
+  for (const key of Object.keys(value)) {
+    if (!['resource', 'resourceName', 'resourceDocumentation', 'challenge'].includes(key)) {
+      fail(`unknown \`resourceMetadata\` setting \`${key}\`; known: resource, resourceName, resourceDocumentation, challenge.`)
+    }
+  }
+  if (value.resource === undefined) fail(`\`resourceMetadata.resource\` is required: this API's URL as clients reach it, e.g. ${example}.`)
+  const problem = checkResourceIdentifier(value.resource, allowHttp)
+  if (problem !== undefined) fail(`\`resourceMetadata.resource\` ${problem}; got ${show(value.resource)}.`)
+  if (value.resourceName !== undefined && (typeof value.resourceName !== 'string' || value.resourceName.trim() === '')) {
+    fail(`\`resourceMetadata.resourceName\` must be a non-empty string, e.g. 'Calendar API'; got ${show(value.resourceName)}.`)
+  }
+  if (value.resourceDocumentation !== undefined && !isWebUrl(value.resourceDocumentation)) {
+    fail(`\`resourceMetadata.resourceDocumentation\` must be an absolute http(s) URL of a page for developers; got ${show(value.resourceDocumentation)}.`)
+  }
+  return {
+    resource: value.resource,
+    resourceName: value.resourceName,
+    resourceDocumentation: value.resourceDocumentation,
+    challenge: boolean(value.challenge, 'resourceMetadata.challenge', true),
+  }
+}
+
+function resolveScopes(value: unknown): ScopeCatalogue | undefined {
+  if (value !== undefined && !isScopeCatalogue(value)) {
+    fail(`\`scopes\` must be a scope catalogue: pass \`catalogue\` from defineScopes({...}), or defineScopeCatalogue({...}); got ${show(value)}.`)
+  }
+  return value
+}
+
+function isWebUrl(value: unknown): boolean {
+  if (typeof value !== 'string') return false
+  try {
+    const { protocol } = new URL(value)
+    return protocol === 'https:' || protocol === 'http:'
+  } catch {
+    return false
   }
 }
 

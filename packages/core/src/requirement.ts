@@ -13,13 +13,16 @@ export interface AnyOfRequirement {
   readonly anyOf: readonly ScopeRequirement[]
 }
 
-/** All of the given requirements, e.g. `allOf('read:appointments', 'write:appointments')`. */
-export function allOf(...requirements: ScopeRequirement[]): AllOfRequirement {
+/**
+ * All of the given requirements, e.g. `allOf('read:appointments', 'write:appointments')`.
+ * The scopes keep their literal types, so a scope catalogue's `requireScopes` can check them.
+ */
+export function allOf<const R extends readonly ScopeRequirement[]>(...requirements: R): { readonly allOf: R } {
   return { allOf: requirements }
 }
 
-/** Any one of the given requirements, e.g. `anyOf('admin', allOf('read', 'write'))`. */
-export function anyOf(...requirements: ScopeRequirement[]): AnyOfRequirement {
+/** Any one of the given requirements, e.g. `anyOf('admin', allOf('read', 'write'))`; literal types kept, as {@link allOf}. */
+export function anyOf<const R extends readonly ScopeRequirement[]>(...requirements: R): { readonly anyOf: R } {
   return { anyOf: requirements }
 }
 
@@ -28,6 +31,7 @@ export interface CompiledRequirement {
   /**
    * The requirement in disjunctive normal form: it is met when every scope of at least one
    * alternative is granted. Alternatives are minimal (none contains another), in declared order.
+   * (Compiled by a scope catalogue, a scope implying a listed one counts as that scope.)
    */
   readonly alternatives: readonly (readonly string[])[]
   /** Whether the granted scopes meet the requirement (exact, case-sensitive comparison). */

@@ -1,6 +1,6 @@
 import { bearerRequestFromNode, createAuthenticator, isAuthError, type Authenticator, type AuthOptions } from '@scopeguard/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { sendAuthError } from './respond.js'
+import { sendAuthError, sendResourceMetadata } from './respond.js'
 
 const AUTHENTICATOR = Symbol.for('scopeguard.express.authenticator')
 
@@ -12,7 +12,8 @@ export type ExpressAuthOptions = AuthOptions
 /**
  * Verifies the request's bearer token and sets `req.auth`. Failures are answered per
  * RFC 6750 §3 (or passed to `next(err)` with `handleErrors: false`). All options are
- * checked here, so a misconfiguration throws at start-up.
+ * checked here, so a misconfiguration throws at start-up. With `resourceMetadata`, it also
+ * answers `GET` / `HEAD` on the RFC 9728 metadata path, so mount it at the app's root.
  *
  * @example
  * app.use(auth({ issuer: 'https://idp.example.com/', audience: 'https://api.example.com/calendar' }))
@@ -20,7 +21,14 @@ export type ExpressAuthOptions = AuthOptions
 export function auth(options: ExpressAuthOptions): RequestHandler {
   const authenticator = createAuthenticator(options)
   const { acceptBodyToken } = authenticator.options
+  const metadata = authenticator.resourceMetadata
   return function scopeguardAuth(req: Request, res: Response, next: NextFunction): void {
+    // RFC 9728 §3: the metadata is public, so it is answered before authenticating.
+    // `originalUrl`, not `url`: the path as received, even where a mount rewrote `req.url`.
+    if (metadata !== undefined && metadata.matches(req.method, req.originalUrl)) {
+      sendResourceMetadata(res, metadata)
+      return
+    }
     ;(req as RequestWithAuthenticator)[AUTHENTICATOR] = authenticator
     authenticator.authenticate(bearerRequestFromNode(req, acceptBodyToken ? req.body : undefined)).then(
       (result) => {

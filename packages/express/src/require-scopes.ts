@@ -1,4 +1,4 @@
-import { compileRequirement, type ScopeRequirement } from '@scopeguard/core'
+import { compileRequirement, tagRequirement, type CompiledRequirement, type ScopeRequirement } from '@scopeguard/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { authenticatorOf, fail } from './auth.js'
 
@@ -10,8 +10,12 @@ import { authenticatorOf, fail } from './auth.js'
  * a token (possible with `auth({ optional: true })`) gets 401.
  */
 export function requireScopes(...requirements: ScopeRequirement[]): RequestHandler {
-  const requirement = compileRequirement(requirements, 'requireScopes()')
-  return function scopeguardRequireScopes(req: Request, res: Response, next: NextFunction): void {
+  return requirementMiddleware(compileRequirement(requirements, 'requireScopes()'))
+}
+
+/** The middleware checking a compiled requirement, tagged with it for `listRoutes()`. */
+export function requirementMiddleware(requirement: CompiledRequirement): RequestHandler {
+  return tagRequirement(function scopeguardRequireScopes(req: Request, res: Response, next: NextFunction): void {
     const authenticator = authenticatorOf(req)
     if (authenticator === undefined) {
       next(new Error('scopeguard: requireScopes() ran on a request that auth() did not see; add app.use(auth({...})) before this route.'))
@@ -24,5 +28,5 @@ export function requireScopes(...requirements: ScopeRequirement[]): RequestHandl
       return
     }
     next()
-  }
+  }, requirement)
 }

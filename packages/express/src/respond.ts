@@ -1,4 +1,4 @@
-import { errorBody, type AuthError } from '@scopeguard/core'
+import { errorBody, type AuthError, type ProtectedResourceMetadataEndpoint } from '@scopeguard/core'
 import type { Response } from 'express'
 
 /**
@@ -12,4 +12,11 @@ export function sendAuthError(res: Response, err: AuthError): void {
   res.setHeader('Cache-Control', 'no-store')
   res.setHeader('Content-Type', 'application/json; charset=utf-8')
   res.end(JSON.stringify(errorBody(err)))
+}
+
+/** Answers an RFC 9728 metadata request with the document built at start-up (no body for `HEAD`). */
+export function sendResourceMetadata(res: Response, metadata: ProtectedResourceMetadataEndpoint): void {
+  res.statusCode = 200
+  for (const [name, value] of Object.entries(metadata.headers)) res.setHeader(name, value)
+  res.end(res.req.method === 'HEAD' ? undefined : metadata.body)
 }

@@ -19,7 +19,9 @@ export type KoaAuthOptions = AuthOptions
 /**
  * Verifies the request's bearer token and sets `ctx.state.auth`. Failures are answered per
  * RFC 6750 §3 (or thrown, for the app's error handling, with `handleErrors: false`). All
- * options are checked here, so a misconfiguration throws at start-up.
+ * options are checked here, so a misconfiguration throws at start-up. With
+ * `resourceMetadata`, it also answers `GET` / `HEAD` on the RFC 9728 metadata path, so use
+ * it with `app.use()`, not inside a router.
  *
  * @example
  * app.use(auth({ issuer: 'https://idp.example.com/', audience: 'https://api.example.com/calendar' }))
@@ -27,7 +29,17 @@ export type KoaAuthOptions = AuthOptions
 export function auth(options: KoaAuthOptions): Middleware {
   const authenticator = createAuthenticator(options)
   const { acceptBodyToken } = authenticator.options
+  const metadata = authenticator.resourceMetadata
   return async function scopeguardAuth(ctx: Context, next: Next): Promise<void> {
+    // RFC 9728 §3: the metadata is public, so it is answered before authenticating.
+    // `originalUrl`: the path as received, even if a mount rewrote `ctx.path`.
+    if (metadata !== undefined && metadata.matches(ctx.method, ctx.originalUrl)) {
+      ctx.status = 200
+      // Headers first: Koa keeps a Content-Type that is already set when the body is a string.
+      ctx.set(metadata.headers)
+      ctx.body = metadata.body
+      return
+    }
     ;(ctx as ContextWithAuthenticator)[AUTHENTICATOR] = authenticator
     const body = acceptBodyToken ? (ctx.request as { body?: unknown }).body : undefined
     let result

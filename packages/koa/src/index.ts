@@ -3,6 +3,10 @@ import './augment.js'
 export { auth } from './auth.js'
 export type { KoaAuthOptions } from './auth.js'
 export { requireScopes } from './require-scopes.js'
+export { defineScopes } from './define-scopes.js'
+export type { KoaScopes } from './define-scopes.js'
+export { listRoutes } from './list-routes.js'
+export type { AppLike, RouterLike } from './list-routes.js'
 export { allOf, anyOf, isAuthError } from '@scopeguard/core'
 export type {
   AccessTokenClaims,
@@ -10,5 +14,13 @@ export type {
   AuthErrorCode,
   AuthOptions,
   AuthResult,
+  OpenApiOptions,
+  OpenApiSecurity,
+  ProtectedResourceMetadata,
+  ResourceMetadataOptions,
+  RouteRequirement,
+  ScopeCatalogue,
+  ScopeGroup,
   ScopeRequirement,
+  ScopeRequirementOf,
 } from '@scopeguard/core'

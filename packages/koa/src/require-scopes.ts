@@ -1,4 +1,4 @@
-import { compileRequirement, type ScopeRequirement } from '@scopeguard/core'
+import { compileRequirement, tagRequirement, type CompiledRequirement, type ScopeRequirement } from '@scopeguard/core'
 import type { Context, Middleware, Next } from 'koa'
 import { authenticatorOf, fail } from './auth.js'
 
@@ -10,8 +10,12 @@ import { authenticatorOf, fail } from './auth.js'
  * a token (possible with `auth({ optional: true })`) gets 401.
  */
 export function requireScopes(...requirements: ScopeRequirement[]): Middleware {
-  const requirement = compileRequirement(requirements, 'requireScopes()')
-  return async function scopeguardRequireScopes(ctx: Context, next: Next): Promise<void> {
+  return requirementMiddleware(compileRequirement(requirements, 'requireScopes()'))
+}
+
+/** The middleware checking a compiled requirement, tagged with it for `listRoutes()`. */
+export function requirementMiddleware(requirement: CompiledRequirement): Middleware {
+  return tagRequirement(async function scopeguardRequireScopes(ctx: Context, next: Next): Promise<void> {
     const authenticator = authenticatorOf(ctx)
     if (authenticator === undefined) {
       throw new Error('scopeguard: requireScopes() ran on a request that auth() did not see; add app.use(auth({...})) before this route.')
@@ -23,5 +27,5 @@ export function requireScopes(...requirements: ScopeRequirement[]): Middleware {
       return
     }
     await next()
-  }
+  }, requirement)
 }
