@@ -1,6 +1,7 @@
 import { errors, jwtVerify, type JWTHeaderParameters, type JWTVerifyGetKey, type JWTVerifyOptions, type JWTVerifyResult } from 'jose'
 import type { AccessTokenClaims } from './auth-result.js'
 import { Failure } from './failure.js'
+import { isCanonicalCompactJws, MAX_JSON_DEPTH, nestsDeeperThan } from './token-shape.js'
 import { KeysUnavailableError, type KeyResolver } from './key-source.js'
 import type { ClaimCheck, ResolvedOptions } from './options.js'
 
@@ -43,6 +44,7 @@ export function createAccessTokenVerifier(options: ResolvedOptions, resolveKey: 
   }
 
   return async (token) => {
+    if (!isCanonicalCompactJws(token)) throw new Failure('token_malformed')
     let result
     try {
       result = await jwtVerify(token, getKey, verifyOptions).catch((error: unknown) =>
@@ -52,6 +54,13 @@ export function createAccessTokenVerifier(options: ResolvedOptions, resolveKey: 
       throw toFailure(error)
     }
     const claims = result.payload as AccessTokenClaims
+    if (nestsDeeperThan(claims, MAX_JSON_DEPTH) || nestsDeeperThan(result.protectedHeader, MAX_JSON_DEPTH)) {
+      throw new Failure('token_malformed')
+    }
+    // jose only checks these are numbers: 1e400 parses to Infinity, a token that never expires.
+    for (const name of ['exp', 'nbf', 'iat'] as const) {
+      if (claims[name] !== undefined && !Number.isFinite(claims[name])) throw new Failure('claim_invalid')
+    }
     if (options.strictRfc9068) checkRfc9068Types(claims)
     for (const [name, check] of options.claimChecks) runClaimCheck(name, check, claims)
     return { header: result.protectedHeader, claims }
@@ -111,7 +120,7 @@ function toFailure(error: unknown): Failure | KeysUnavailableError {
       case 'aud':
         return new Failure('audience_invalid', error)
       case 'nbf':
-        return new Failure('token_not_yet_valid', error)
+        return new Failure(error.reason === 'check_failed' ? 'token_not_yet_valid' : 'claim_invalid', error)
       case 'iat':
         return new Failure(error.reason === 'check_failed' ? 'token_issued_in_future' : 'claim_invalid', error)
       default:
