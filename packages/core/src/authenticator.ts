@@ -58,6 +58,7 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
     ? undefined
     : new VerifiedTokenCache({
         ...options.tokenCache,
+        clock: options.clock,
         clockTolerance: options.clockTolerance * 1000,
         maxTokenAge: options.maxTokenAge === undefined ? undefined : options.maxTokenAge * 1000,
       })
@@ -141,7 +142,12 @@ function createKeyResolver(options: ResolvedOptions): KeyResolver {
   if (source.kind === 'custom') return customKeyResolver(source.getKey)
   const settings = {
     jwksUri: source.jwksUri,
-    policy: { timeout: options.fetchTimeout, maxBytes: options.maxResponseBytes, followRedirects: options.followRedirects },
+    policy: {
+      timeout: options.fetchTimeout,
+      maxBytes: options.maxResponseBytes,
+      followRedirects: options.followRedirects,
+      allowHttp: options.allowHttp,
+    },
     allowHttp: options.allowHttp,
     algorithms: options.algorithms,
     refresh: {

@@ -1,3 +1,5 @@
+import { checkEndpointUrl } from './discovery.js'
+
 /** Limits for every request scopeguard makes to an issuer (discovery and JWKS). */
 export interface FetchPolicy {
   /** Milliseconds until the request, body included, is aborted. */
@@ -6,9 +8,13 @@ export interface FetchPolicy {
   readonly maxBytes: number
   /** Extra request headers. */
   readonly headers?: Readonly<Record<string, string>>
-  /** Follow HTTP redirects. Default false. */
+  /** Follow HTTP redirects (at most 5, each target checked like a configured URL). Default false. */
   readonly followRedirects?: boolean
+  /** Accept plain-http targets other than loopback when following redirects. Default false. */
+  readonly allowHttp?: boolean
 }
+
+const MAX_REDIRECTS = 5
 
 /**
  * Why an issuer endpoint could not be used. The message names the URL and the reason for
@@ -43,13 +49,27 @@ export async function fetchJson(url: string, policy: FetchPolicy, outerSignal?: 
   const signal = outerSignal === undefined ? timeout : AbortSignal.any([timeout, outerSignal])
   let response: Response
   try {
-    response = await fetch(url, {
-      method: 'GET',
-      redirect: policy.followRedirects === true ? 'follow' : 'manual',
-      signal,
-      headers: { accept: 'application/json, application/jwk-set+json', ...policy.headers },
-    })
+    // Redirects are followed by hand so every hop is held to the rules of a configured URL
+    // (https unless loopback or allowHttp): fetch's own following would accept any target.
+    let target = url
+    for (let hop = 0; ; hop++) {
+      response = await fetch(target, {
+        method: 'GET',
+        redirect: 'manual',
+        signal,
+        headers: { accept: 'application/json, application/jwk-set+json', ...policy.headers },
+      })
+      const location = response.headers.get('location')
+      if (policy.followRedirects !== true || response.status < 300 || response.status >= 400 || location === null) break
+      await response.body?.cancel().catch(() => {})
+      const next = new URL(location, target).href
+      const problem = checkEndpointUrl(next, policy.allowHttp === true)
+      if (problem !== undefined) throw new IssuerFetchError(url, 'status', `redirect target ${next} ${problem}`)
+      if (hop + 1 >= MAX_REDIRECTS) throw new IssuerFetchError(url, 'status', `more than ${MAX_REDIRECTS} redirects`)
+      target = next
+    }
   } catch (cause) {
+    if (cause instanceof IssuerFetchError) throw cause
     // Only our own timer makes it a timeout; a caller's cancellation is reported as such.
     throw timeout.aborted
       ? new IssuerFetchError(url, 'timeout', `no response within ${policy.timeout} ms`, { cause })

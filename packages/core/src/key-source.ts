@@ -99,8 +99,8 @@ export function remoteKeyResolver(settings: RemoteKeySettings): KeyResolver {
       loaded: () => {},
       failed(error, stale, retryIn) {
         emit({ type: 'refresh_failed', issuer, resource: 'jwks', error, retryIn })
-        if (stale !== undefined && stale < limit) emit({ type: 'serving_stale', issuer, age: stale })
-        else emit({ type: 'keys_unavailable', issuer, error })
+        if (stale === undefined || stale >= limit) emit({ type: 'keys_unavailable', issuer, error })
+        else if (stale >= settings.refresh.maxAge) emit({ type: 'serving_stale', issuer, age: stale })
       },
     },
   )
@@ -116,10 +116,12 @@ export function remoteKeyResolver(settings: RemoteKeySettings): KeyResolver {
       return await set.select(header, token)
     } catch (error) {
       if (!(error instanceof errors.JWKSNoMatchingKey)) throw error
-      // Perhaps a key rotated in since the last fetch: look once per cooldown.
-      const fresh = await jwks.refreshIfOlderThan(settings.cooldown)
-      if (fresh === undefined) throw error
-      return fresh.select(header, token)
+      // Perhaps a key rotated in since the last fetch: look once per cooldown. If the issuer
+      // cannot be reached to look, the token may well be valid: not the client's fault (503).
+      const outcome = await jwks.refreshIfOlderThan(settings.cooldown)
+      if (outcome === 'cooling') throw error
+      if (outcome === 'failed') throw new KeysUnavailableError(`cannot refresh the JWKS of ${issuer} for an unknown kid`, { cause: error })
+      return outcome.refreshed.select(header, token)
     }
   }
   return Object.assign(resolve, { generation: () => generation })
@@ -132,6 +134,9 @@ function keyIdentity(jwk: JWK): string {
 
 /** A key returned by a custom key function: a `KeyObject`, a `CryptoKey`, or a PEM public key or certificate. */
 export type CustomKey = KeyObject | CryptoKey | string
+
+// Node 20's global WebCrypto key class; the ES2023 lib without DOM does not declare it.
+const WebCryptoKey = (globalThis as unknown as { CryptoKey: abstract new () => object }).CryptoKey
 
 /** A custom key source, such as a `jwks-rsa` client: returns the key for a token's header. */
 export type GetKey = (header: JWSHeaderParameters, token: FlattenedJWSInput) => Promise<CustomKey | null | undefined> | CustomKey | null | undefined
@@ -154,10 +159,15 @@ export function customKeyResolver(getKey: GetKey): KeyResolver {
       throw new KeysUnavailableError('the custom key source failed', { cause: error })
     }
     if (key === null || key === undefined) throw new errors.JWKSNoMatchingKey()
-    if (typeof key !== 'string') return key as CryptoKey
+    if (key instanceof KeyObject || key instanceof WebCryptoKey) return key as CryptoKey
+    if (typeof key !== 'string') throw new KeysUnavailableError(`the custom key source returned ${typeof key}, not a key`)
     let object = parsed.get(key)
     if (object === undefined) {
-      object = createPublicKey(key)
+      try {
+        object = createPublicKey(key)
+      } catch (cause) {
+        throw new KeysUnavailableError('the custom key source returned a string that is not a PEM key', { cause })
+      }
       if (parsed.size >= 64) parsed.clear() // keys rotate rarely; a bound keeps a misbehaving source from growing it
       parsed.set(key, object)
     }

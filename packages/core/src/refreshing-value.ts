@@ -66,18 +66,19 @@ export class RefreshingValue<T> {
   }
 
   /**
-   * Refetches when the value is older than `minAge` (a cooldown) and no backoff is running,
-   * e.g. for a token naming an unknown key. Resolves to the new value, or `undefined` when no
-   * refetch was allowed or it failed.
+   * Refetches when the value is older than `minAge` (a cooldown), e.g. for a token naming an
+   * unknown key. Says whether it refreshed, was not allowed to yet (`cooling`), or could not
+   * (`failed`: the fetch failed, or a backoff after earlier failures is running).
    */
-  async refreshIfOlderThan(minAge: number): Promise<T | undefined> {
+  async refreshIfOlderThan(minAge: number): Promise<{ readonly refreshed: T } | 'cooling' | 'failed'> {
     const now = this.clock()
     let fetch = this.pending
     if (fetch === undefined) {
-      if (now - this.fetchedAt < minAge || now < this.retryAt) return undefined
+      if (now - this.fetchedAt < minAge) return 'cooling'
+      if (now < this.retryAt) return 'failed'
       fetch = this.start()
     }
-    return fetch.catch(() => undefined)
+    return fetch.then((refreshed) => ({ refreshed }), () => 'failed' as const)
   }
 
   /** Milliseconds since the last successful fetch (Infinity before the first). */

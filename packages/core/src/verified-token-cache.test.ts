@@ -3,7 +3,7 @@ import type { AuthResult } from './auth-result.js'
 import { VerifiedTokenCache } from './verified-token-cache.js'
 
 const NOW = Date.UTC(2030, 0, 1)
-const settings = { maxEntries: 3, maxBytes: 1_000_000, ttl: 60_000, clockTolerance: 5000, maxTokenAge: undefined }
+const settings = { maxEntries: 3, maxBytes: 1_000_000, ttl: 60_000, clockTolerance: 5000, maxTokenAge: undefined, clock: () => Date.now() }
 
 function result(claims: Record<string, unknown>, token = 't'): AuthResult {
   return { token, location: 'header', header: { alg: 'RS256' }, claims: { iss: 'i', aud: 'a', ...claims }, scopes: new Set() }

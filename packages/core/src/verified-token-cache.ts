@@ -13,6 +13,8 @@ export interface TokenCacheSettings {
   readonly clockTolerance: number
   /** Maximum token age (`iat` + this), in milliseconds, if configured. */
   readonly maxTokenAge: number | undefined
+  /** Current time in epoch milliseconds (the `clock` option). */
+  readonly clock: () => number
 }
 
 interface Entry {
@@ -50,7 +52,7 @@ export class VerifiedTokenCache {
   get(token: string, generation: number): AuthResult | undefined {
     const entry = this.entries.get(token)
     if (entry === undefined) return undefined
-    if (Date.now() >= entry.notAfter || entry.generation !== generation) {
+    if (this.settings.clock() >= entry.notAfter || entry.generation !== generation) {
       this.entries.delete(token)
       return undefined
     }
@@ -59,7 +61,7 @@ export class VerifiedTokenCache {
 
   /** Remembers a verified token until the earliest of its expiry, maximum age and the TTL. */
   set(token: string, result: AuthResult, generation: number): void {
-    const now = Date.now()
+    const now = this.settings.clock()
     const { exp, iat } = result.claims
     let notAfter = now + this.settings.ttl
     if (typeof exp === 'number') notAfter = Math.min(notAfter, exp * 1000 + this.settings.clockTolerance)
