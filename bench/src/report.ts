@@ -1,0 +1,152 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import type { HttpCell } from './http-bench.js'
+import { LOADER_BOUND } from './load.js'
+import { mb, type MemoryResult } from './memory.js'
+import type { MicroCell, MicroSubject } from './micro.js'
+import type { BenchAlgorithm } from './settings.js'
+import { median } from './stats.js'
+import { TOKEN_MODES, VARIANTS, type TokenMode } from './variants.js'
+
+/** One ratio of scopeguard to something else, for one algorithm and token mode. */
+export interface Ratio {
+  /** `express`, `koa` or `micro`. */
+  readonly group: string
+  /** What scopeguard is divided by: a variant id or a micro subject. */
+  readonly versus: string
+  readonly label: string
+  readonly algorithm: BenchAlgorithm
+  readonly mode: TokenMode
+  /** Ours ÷ theirs, in requests (or operations) per second: above 1, scopeguard is faster. */
+  readonly throughput: number
+  /** Ours ÷ theirs at p50 / p99 latency: below 1, scopeguard is faster. Absent for micro. */
+  readonly p50?: number
+  readonly p99?: number
+  /**
+   * One side ran at the load generator's limit, so its true throughput is higher than measured
+   * (the bare servers, mostly, with rotating tokens) and the true gap larger.
+   */
+  readonly loaderBound?: boolean
+}
+
+/**
+ * Median of the per-round ratios `ours[r] / theirs[r]`. Both were measured in the same round,
+ * close in time, so machine drift between rounds cancels in each ratio; the median then drops
+ * a round in which a burst of other work hit only one of the two.
+ */
+export function pairedRatio(ours: readonly number[], theirs: readonly number[]): number {
+  if (ours.length === 0 || ours.length !== theirs.length) return median(ours) / median(theirs)
+  return median(ours.map((value, round) => value / (theirs[round] as number)))
+}
+
+/** Computes every ratio the report shows, each as a {@link pairedRatio}. */
+export function computeRatios(http: readonly HttpCell[], micro: readonly MicroCell[], algorithms: readonly BenchAlgorithm[]): Ratio[] {
+  const ratios: Ratio[] = []
+  for (const algorithm of algorithms) {
+    for (const mode of TOKEN_MODES) {
+      for (const framework of ['express', 'koa'] as const) {
+        const ours = http.find((cell) => cell.algorithm === algorithm && cell.mode === mode && cell.variant === `${framework}-scopeguard`)
+        if (ours === undefined) continue
+        for (const variant of VARIANTS.filter((v) => v.framework === framework && v.role !== 'ours')) {
+          const other = http.find((cell) => cell.algorithm === algorithm && cell.mode === mode && cell.variant === variant.id)
+          if (other === undefined) continue
+          ratios.push({
+            group: framework,
+            versus: variant.id,
+            label: `scopeguard / ${variant.label}`,
+            algorithm,
+            mode,
+            throughput: pairedRatio(ours.samples.map((x) => x.requestsPerSecond), other.samples.map((x) => x.requestsPerSecond)),
+            p50: pairedRatio(ours.samples.map((x) => x.p50), other.samples.map((x) => x.p50)),
+            p99: pairedRatio(ours.samples.map((x) => x.p99), other.samples.map((x) => x.p99)),
+            loaderBound: other.loaderCpu >= LOADER_BOUND || ours.loaderCpu >= LOADER_BOUND,
+          })
+        }
+      }
+      const cell = (subject: MicroSubject): MicroCell | undefined =>
+        micro.find((c) => c.algorithm === algorithm && c.mode === mode && c.subject === subject)
+      const comparisons: [MicroSubject, MicroSubject, string][] = [
+        ['scopeguard', 'jose', 'scopeguard / jose.jwtVerify (floor)'],
+        ['scopeguard-uncached', 'jose', 'scopeguard, no cache / jose.jwtVerify'],
+        ['scopeguard', 'crypto', 'scopeguard / crypto.verify (limit)'],
+      ]
+      for (const [ours, other, label] of comparisons) {
+        const a = cell(ours)
+        const b = cell(other)
+        if (a !== undefined && b !== undefined) {
+          ratios.push({ group: 'micro', versus: `${ours}:${other}`, label, algorithm, mode, throughput: pairedRatio(a.samples, b.samples) })
+        }
+      }
+    }
+  }
+  return ratios
+}
+
+/** Lays out rows as aligned columns: the first `left` columns left-aligned, the rest right-aligned. */
+export function formatTable(rows: readonly (readonly string[])[], left = 2): string {
+  const widths: number[] = []
+  for (const row of rows) row.forEach((cell, index) => (widths[index] = Math.max(widths[index] ?? 0, cell.length)))
+  return rows
+    .map((row) => row.map((cell, index) => (index < left ? cell.padEnd(widths[index] ?? 0) : cell.padStart(widths[index] ?? 0))).join('  ').trimEnd())
+    .join('\n')
+}
+
+const fixed = (value: number | undefined, digits: number): string => (value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(digits))
+
+/** The ratio table: one row per comparison, one column pair (throughput, p99) per algorithm and token mode. */
+export function ratioTable(ratios: readonly Ratio[], algorithms: readonly BenchAlgorithm[]): string {
+  const columns = algorithms.flatMap((algorithm) => TOKEN_MODES.map((mode) => ({ algorithm, mode })))
+  const header = ['', '', ...columns.flatMap(({ algorithm, mode }) => [`${algorithm} ${mode}`, ''])]
+  const sub = ['', '', ...columns.flatMap(() => ['req/s', 'p99'])]
+  const keys = [...new Map(ratios.map((ratio) => [`${ratio.group}:${ratio.versus}`, ratio])).values()]
+  const rows = keys.map((key) => [
+    key.group,
+    key.label,
+    ...columns.flatMap(({ algorithm, mode }) => {
+      const ratio = ratios.find((r) => r.group === key.group && r.versus === key.versus && r.algorithm === algorithm && r.mode === mode)
+      return [`${fixed(ratio?.throughput, 2)}${ratio?.loaderBound === true ? '*' : ''}`, key.group === 'micro' ? '' : fixed(ratio?.p99, 2)]
+    }),
+  ])
+  return formatTable([header, sub, ...rows])
+}
+
+/** Absolute medians of the HTTP cells. */
+export function httpTable(http: readonly HttpCell[]): string {
+  const rows = http.map((cell) => {
+    const variant = VARIANTS.find((v) => v.id === cell.variant)
+    return [
+      `${cell.algorithm} ${cell.mode}`,
+      `${variant?.framework ?? ''} ${variant?.label ?? cell.variant}`,
+      fixed(cell.requestsPerSecond, 0),
+      fixed(cell.p50, 2),
+      fixed(cell.p99, 2),
+      `±${fixed(cell.spread * 50, 1)}%`,
+      `${fixed(cell.loaderCpu * 100, 0)}%${cell.loaderCpu >= LOADER_BOUND ? '*' : ''}`,
+    ]
+  })
+  return formatTable([['', '', 'req/s', 'p50 ms', 'p99 ms', 'spread', 'load gen'], ...rows])
+}
+
+/** Absolute medians of the microbenchmark. */
+export function microTable(micro: readonly MicroCell[]): string {
+  const rows = micro.map((cell) => [`${cell.algorithm} ${cell.mode}`, cell.subject, fixed(cell.opsPerSecond, 0), fixed(1e6 / cell.opsPerSecond, 1)])
+  return formatTable([['', '', 'ops/s', 'µs/op'], ...rows])
+}
+
+/** The memory result in two lines. */
+export function memoryLines(memory: MemoryResult): string {
+  const curve = memory.checkpoints.map((point) => `${point.tokens}: ${mb(point.rss)}`).join(', ')
+  return [
+    `${memory.tokens} distinct ${memory.algorithm} tokens at ${memory.requestsPerSecond.toFixed(0)} req/s: ` +
+      `RSS ${mb(memory.start.rss)} → ${mb(memory.checkpoints.at(-1)?.rss ?? 0)} (growth ${mb(memory.rssGrowth)}); ` +
+      `heap after GC ${mb(memory.start.heapUsed)} → ${mb(memory.afterGc.heapUsed)} (growth ${mb(memory.heapGrowthAfterGc)}), ` +
+      `heap capacity ${mb(memory.start.heapTotal)} → ${mb(memory.afterGc.heapTotal)}`,
+    `RSS by tokens sent: ${curve}`,
+  ].join('\n')
+}
+
+/** Writes `value` as pretty JSON, creating the directory. */
+export async function writeJson(path: string, value: unknown): Promise<void> {
+  await mkdir(dirname(path), { recursive: true })
+  await writeFile(path, `${JSON.stringify(value, null, 2)}\n`)
+}

@@ -1,0 +1,27 @@
+/** One server under test: a framework, with or without an authentication middleware. */
+export interface Variant {
+  /** Stable identifier, used in results: `express-scopeguard`. */
+  readonly id: string
+  readonly framework: 'express' | 'koa'
+  /** `bare`: no authentication; `ours`: scopeguard; `peer`: another library. */
+  readonly role: 'bare' | 'ours' | 'peer'
+  /** Short name in tables. */
+  readonly label: string
+  /** The server module, relative to `src/`. */
+  readonly module: string
+}
+
+export const VARIANTS: readonly Variant[] = [
+  { id: 'express-bare', framework: 'express', role: 'bare', label: 'bare', module: './servers/express-bare.ts' },
+  { id: 'express-scopeguard', framework: 'express', role: 'ours', label: 'scopeguard', module: './servers/express-scopeguard.ts' },
+  { id: 'express-auth0', framework: 'express', role: 'peer', label: 'express-oauth2-jwt-bearer', module: './servers/express-auth0.ts' },
+  { id: 'express-jwt', framework: 'express', role: 'peer', label: 'express-jwt + jwks-rsa', module: './servers/express-jwt.ts' },
+  { id: 'koa-bare', framework: 'koa', role: 'bare', label: 'bare', module: './servers/koa-bare.ts' },
+  { id: 'koa-scopeguard', framework: 'koa', role: 'ours', label: 'scopeguard', module: './servers/koa-scopeguard.ts' },
+  { id: 'koa-jwt', framework: 'koa', role: 'peer', label: 'koa-jwt + jwks-rsa', module: './servers/koa-jwt.ts' },
+]
+
+/** How tokens are sent: one token on every request, or a pool cycled so no verified-token cache can help. */
+export type TokenMode = 'reused' | 'distinct'
+
+export const TOKEN_MODES: readonly TokenMode[] = ['reused', 'distinct']
