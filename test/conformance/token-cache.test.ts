@@ -82,3 +82,27 @@ describe('the cached result', () => {
     }).toThrow(TypeError)
   })
 })
+
+describe('the synchronous cache path (cachedResult)', () => {
+  const options = () => ({ issuer: issuer.url, audience: 'https://api.example.com', keys: issuer.signingKey.publicJwk })
+
+  it('answers only a plain Bearer header it has verified before', async () => {
+    const authenticator = createAuthenticator(options())
+    const token = await issuer.token()
+    expect(authenticator.cachedResult({ authorization: `Bearer ${token}` })).toBeUndefined()
+    const verified = await authenticator.authenticate({ authorization: `Bearer ${token}` })
+    expect(authenticator.cachedResult({ authorization: `Bearer ${token}` })).toBe(verified)
+    expect(authenticator.cachedResult({ authorization: `bearer   ${token}` })).toBe(verified)
+    // Every other shape takes the full path, which gives the proper RFC 6750 answer.
+    for (const authorization of [`Bearer\t${token}`, [`Bearer ${token}`, `Bearer ${token}`], `Basic ${token}`, `Bearer ${token}x`, undefined]) {
+      expect(authenticator.cachedResult({ authorization })).toBeUndefined()
+    }
+  })
+
+  it('is closed when query or body tokens are accepted (one method per request must be checked)', async () => {
+    const authenticator = createAuthenticator({ ...options(), acceptQueryToken: true })
+    const token = await issuer.token()
+    await authenticator.authenticate({ authorization: `Bearer ${token}` })
+    expect(authenticator.cachedResult({ authorization: `Bearer ${token}`, url: `/?access_token=${token}` })).toBeUndefined()
+  })
+})

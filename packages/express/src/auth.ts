@@ -30,7 +30,14 @@ export function auth(options: ExpressAuthOptions): RequestHandler {
       return
     }
     ;(req as RequestWithAuthenticator)[AUTHENTICATOR] = authenticator
-    authenticator.authenticate(bearerRequestFromNode(req, acceptBodyToken ? req.body : undefined)).then(
+    const request = bearerRequestFromNode(req, acceptBodyToken ? req.body : undefined)
+    const cached = authenticator.cachedResult(request)
+    if (cached !== undefined) {
+      req.auth = cached
+      next()
+      return
+    }
+    authenticator.authenticate(request).then(
       (result) => {
         if (result !== undefined) {
           req.auth = result

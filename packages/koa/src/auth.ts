@@ -42,9 +42,15 @@ export function auth(options: KoaAuthOptions): Middleware {
     }
     ;(ctx as ContextWithAuthenticator)[AUTHENTICATOR] = authenticator
     const body = acceptBodyToken ? (ctx.request as { body?: unknown }).body : undefined
-    let result
+    const request = bearerRequestFromNode(ctx.req, body)
+    // A reused token comes straight from the cache, without awaiting a promise.
+    let result = authenticator.cachedResult(request)
+    if (result !== undefined) {
+      ctx.state.auth = result
+      return next()
+    }
     try {
-      result = await authenticator.authenticate(bearerRequestFromNode(ctx.req, body))
+      result = await authenticator.authenticate(request)
     } catch (err) {
       fail(authenticator, ctx, err)
       return
