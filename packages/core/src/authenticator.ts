@@ -40,11 +40,11 @@ export interface Authenticator {
   authenticate(request: BearerRequest): Promise<AuthResult | undefined>
   /**
    * The verified-token cache's result for a request whose only credential is an
-   * `Authorization: Bearer` header it has seen before; `undefined` in every other case
+   * `Authorization: Bearer` header it has seen before (pass every `Authorization` line); `undefined` in every other case
    * (then call {@link authenticate}). Never throws. Lets adapters answer the common case, a
    * client reusing its token, synchronously: no promise, no extra turn of the event loop.
    */
-  cachedResult(request: BearerRequest): AuthResult | undefined
+  cachedResult(authorization: BearerRequest['authorization']): AuthResult | undefined
   /**
    * Checks a compiled requirement against an authentication result: throws a 401 without
    * error code when there is none (anonymous request), a 403 `insufficient_scope` naming the
@@ -101,8 +101,7 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
     options,
     resourceMetadata,
     error,
-    cachedResult(request) {
-      const authorization = request.authorization
+    cachedResult(authorization) {
       if (fastPathClosed || typeof authorization !== 'string') return undefined
       // Only "Bearer" + spaces + a token exactly as cached: the cache holds nothing but tokens
       // that passed extraction, so any other shape (tabs, repeats, other schemes) takes the

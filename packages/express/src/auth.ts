@@ -1,4 +1,4 @@
-import { bearerRequestFromNode, createAuthenticator, isAuthError, type Authenticator, type AuthOptions } from '@scopeguard/core'
+import { authorizationLines, bearerRequestFromNode, createAuthenticator, isAuthError, type Authenticator, type AuthOptions } from '@scopeguard/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { sendAuthError, sendResourceMetadata } from './respond.js'
 
@@ -30,14 +30,14 @@ export function auth(options: ExpressAuthOptions): RequestHandler {
       return
     }
     ;(req as RequestWithAuthenticator)[AUTHENTICATOR] = authenticator
-    const request = bearerRequestFromNode(req, acceptBodyToken ? req.body : undefined)
-    const cached = authenticator.cachedResult(request)
+    // A reused token comes straight from the cache: no request object, no promise.
+    const cached = authenticator.cachedResult(authorizationLines(req.rawHeaders))
     if (cached !== undefined) {
       req.auth = cached
       next()
       return
     }
-    authenticator.authenticate(request).then(
+    authenticator.authenticate(bearerRequestFromNode(req, acceptBodyToken ? req.body : undefined)).then(
       (result) => {
         if (result !== undefined) {
           req.auth = result

@@ -1,4 +1,5 @@
 import {
+  authorizationLines,
   bearerRequestFromNode,
   createAuthenticator,
   errorBody,
@@ -42,15 +43,14 @@ export function auth(options: KoaAuthOptions): Middleware {
     }
     ;(ctx as ContextWithAuthenticator)[AUTHENTICATOR] = authenticator
     const body = acceptBodyToken ? (ctx.request as { body?: unknown }).body : undefined
-    const request = bearerRequestFromNode(ctx.req, body)
-    // A reused token comes straight from the cache, without awaiting a promise.
-    let result = authenticator.cachedResult(request)
+    // A reused token comes straight from the cache: no request object, no awaited promise.
+    let result = authenticator.cachedResult(authorizationLines(ctx.req.rawHeaders))
     if (result !== undefined) {
       ctx.state.auth = result
       return next()
     }
     try {
-      result = await authenticator.authenticate(request)
+      result = await authenticator.authenticate(bearerRequestFromNode(ctx.req, body))
     } catch (err) {
       fail(authenticator, ctx, err)
       return
