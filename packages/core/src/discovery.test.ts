@@ -2,7 +2,8 @@ import { once } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { checkEndpointUrl, discoverJwksUri, IssuerMetadataError, metadataUrls } from './discovery.js'
+import { discoverJwksUri, IssuerMetadataError, metadataUrls } from './discovery.js'
+import { checkEndpointUrl } from './endpoint-url.js'
 import { IssuerFetchError, type FetchPolicy } from './fetch-json.js'
 
 const POLICY: FetchPolicy = { timeout: 200, maxBytes: 64 * 1024 }
@@ -48,7 +49,7 @@ describe('checkEndpointUrl', () => {
     ['http://idp.example.com/jwks', false, 'must use https (plain http is accepted only for localhost, or with allowHttp: true)'],
     ['ftp://idp.example.com/jwks', true, 'must be an https URL'],
     ['file:///etc/passwd', true, 'must be an https URL'],
-    ['https://user:secret@idp.example.com/jwks', false, 'must not contain credentials'],
+    ['https://user:secret@idp.example.com/jwks', false, 'must not contain credentials; remove the user:password@ part'],
     ['/jwks', false, 'is not an absolute URL'],
   ])('%s (allowHttp %s) → %s', (url, allowHttp, problem) => {
     expect(checkEndpointUrl(url, allowHttp)).toBe(problem)

@@ -1,3 +1,4 @@
+import { checkEndpointUrl } from './endpoint-url.js'
 import { fetchJson, IssuerFetchError, type FetchPolicy } from './fetch-json.js'
 
 /**
@@ -66,22 +67,4 @@ function jwksUriFrom(metadata: Record<string, unknown>, issuer: string, url: str
   const problem = checkEndpointUrl(jwksUri, allowHttp)
   if (problem !== undefined) throw new IssuerMetadataError(`${url}: jwks_uri ${problem}`)
   return jwksUri
-}
-
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
-
-/** Returns why `value` may not be fetched, or `undefined` when it may. */
-export function checkEndpointUrl(value: string, allowHttp: boolean): string | undefined {
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    return 'is not an absolute URL'
-  }
-  if (url.username !== '' || url.password !== '') return 'must not contain credentials'
-  if (url.protocol === 'https:') return undefined
-  if (url.protocol === 'http:' && (allowHttp || LOOPBACK_HOSTS.has(url.hostname))) return undefined
-  return url.protocol === 'http:'
-    ? 'must use https (plain http is accepted only for localhost, or with allowHttp: true)'
-    : 'must be an https URL'
 }

@@ -1,4 +1,4 @@
-import { checkEndpointUrl } from './discovery.js'
+import { checkEndpointUrl } from './endpoint-url.js'
 
 /** Limits for every request scopeguard makes to an issuer (discovery and JWKS). */
 export interface FetchPolicy {

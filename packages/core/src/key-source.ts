@@ -12,7 +12,7 @@ import { discoverJwksUri } from './discovery.js'
 import { fetchJson, type FetchPolicy } from './fetch-json.js'
 import { emitter, type KeySourceEventHandler } from './key-source-event.js'
 import { RefreshingValue, type RefreshPolicy } from './refreshing-value.js'
-import { usableKeys } from './usable-keys.js'
+import { usableKeys, withoutPrivateMembers } from './usable-keys.js'
 
 /** Resolves the verification key for a token from its protected header. */
 export interface KeyResolver {
@@ -200,8 +200,6 @@ export function localKeyResolver(keys: readonly LocalKey[]): KeyResolver {
   }
 }
 
-const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'priv'] as const
-
 function toPublicJwks(key: LocalKey, label: string): JWK[] {
   if (typeof key === 'string' || key instanceof KeyObject) {
     let publicKey: KeyObject
@@ -225,14 +223,13 @@ function toPublicJwks(key: LocalKey, label: string): JWK[] {
     if (jwk.kty === 'oct') {
       throw new TypeError(`scopeguard: ${label} is a symmetric (oct) key; use the secret option for HS algorithms.`)
     }
-    const publicJwk: Record<string, unknown> = { ...jwk }
-    for (const member of PRIVATE_MEMBERS) delete publicJwk[member]
+    const publicJwk = withoutPrivateMembers(jwk as Record<string, unknown>)
     try {
       createPublicKey({ key: publicJwk as JsonWebKey, format: 'jwk' })
     } catch (cause) {
       throw new TypeError(`scopeguard: ${label} is not a valid public JWK.`, { cause })
     }
-    return [publicJwk as JWK]
+    return [publicJwk]
   }
   throw new TypeError(
     `scopeguard: ${label} must be a JWK, a JWKS ({ keys: [...] }), a PEM string or a KeyObject.`,

@@ -1,5 +1,5 @@
 import type { AccessTokenClaims } from './auth-result.js'
-import { checkEndpointUrl } from './discovery.js'
+import { checkEndpointUrl } from './endpoint-url.js'
 import type { KeySourceEventHandler } from './key-source-event.js'
 import type { GetKey, LocalKey } from './key-source.js'
 import { checkResourceIdentifier, type ResolvedResourceMetadata, type ResourceMetadataOptions } from './protected-resource-metadata.js'

@@ -1,3 +1,5 @@
+import { checkEndpointUrl } from './endpoint-url.js'
+
 /** The `resourceMetadata` option of `auth()`: publish RFC 9728 protected resource metadata. */
 export interface ResourceMetadataOptions {
   /**
@@ -75,8 +77,6 @@ export const PROTECTED_RESOURCE_METADATA_PATH = '/.well-known/oauth-protected-re
 /** How long clients and shared caches may keep the document, in seconds. */
 const MAX_AGE = 3600
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
-
 /**
  * Returns why `value` cannot be a resource identifier, with the fix, or `undefined` when it
  * can. RFC 9728 §1.2: an `https` URL with no fragment; RFC 8707 §2: it SHOULD NOT have a
@@ -86,17 +86,9 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
  */
 export function checkResourceIdentifier(value: unknown, allowHttp: boolean): string | undefined {
   if (typeof value !== 'string') return 'must be a URL string, e.g. \'https://api.example.com/calendar\''
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    return 'must be an absolute URL, e.g. \'https://api.example.com/calendar\''
-  }
-  if (url.protocol === 'http:' && !allowHttp && !LOOPBACK_HOSTS.has(url.hostname)) {
-    return 'must use https (plain http is accepted only for localhost, or with allowHttp: true)'
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an https URL'
-  if (url.username !== '' || url.password !== '') return 'must not contain credentials; remove the user:password@ part'
+  const problem = checkEndpointUrl(value, allowHttp)
+  if (problem !== undefined) return problem === 'is not an absolute URL' ? 'must be an absolute URL, e.g. \'https://api.example.com/calendar\'' : problem
+  const url = new URL(value)
   if (value.includes('#')) return `must not have a fragment (RFC 9728 §1.2); use ${quote(value.slice(0, value.indexOf('#')))}`
   if (value.includes('?')) return `must not have a query (RFC 8707 §2); use ${quote(value.slice(0, value.indexOf('?')))}`
   // `https://api.example.com` and `https://api.example.com/` are both fine; anything else

@@ -30,9 +30,7 @@ export function usableKeys(document: unknown, algorithms: readonly string[]): Us
   const keys: JWK[] = []
   for (const candidate of all) {
     if (!isUsable(candidate, algorithms)) continue
-    const key: Record<string, unknown> = { ...candidate }
-    for (const member of PRIVATE_MEMBERS) delete key[member]
-    keys.push(key as JWK)
+    keys.push(withoutPrivateMembers(candidate))
   }
   return { keys, skipped: all.length - keys.length }
 }
@@ -54,4 +52,11 @@ function isUsable(candidate: unknown, algorithms: readonly string[]): candidate 
     default:
       return false
   }
+}
+
+/** A copy of `jwk` without private key members, which verification never needs. */
+export function withoutPrivateMembers(jwk: Readonly<Record<string, unknown>>): JWK {
+  const copy: Record<string, unknown> = { ...jwk }
+  for (const member of PRIVATE_MEMBERS) delete copy[member]
+  return copy as JWK
 }
