@@ -211,6 +211,6 @@ describe('discoverJwksUri: metadata that cannot be trusted', () => {
 
   it('a jwks_uri with credentials is rejected', async () => {
     const error = await metadataError(`${base}/`, { issuer: `${base}/`, jwks_uri: 'https://u:p@keys.example.com/jwks' })
-    expect(error.message).toMatch(/jwks_uri must not contain credentials$/)
+    expect(error.message).toMatch(/jwks_uri must not contain credentials; remove the user:password@ part$/)
   })
 })
