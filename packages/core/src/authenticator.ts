@@ -17,6 +17,7 @@ import {
 import { resolveOptions, type AuthOptions, type ResolvedOptions } from './options.js'
 import { createProtectedResourceMetadataEndpoint, type ProtectedResourceMetadataEndpoint } from './protected-resource-metadata.js'
 import type { CompiledRequirement } from './requirement.js'
+import { recordOwner } from './result-owner.js'
 import { createAccessTokenVerifier } from './verify-access-token.js'
 import { VerifiedTokenCache } from './verified-token-cache.js'
 
@@ -97,7 +98,7 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
       ? createAuthError(code, { status: options.unavailableStatus, retryAfter: options.retryAfter, cause })
       : createAuthError(code, { challenge, cause })
 
-  return {
+  const authenticator: Authenticator = {
     options,
     resourceMetadata,
     error,
@@ -120,7 +121,12 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
           throw new Failure('credentials_missing')
         }
         const cached = cache?.get(found.token, generation())
-        if (cached !== undefined) return cached.location === found.location ? cached : { ...cached, location: found.location }
+        if (cached !== undefined) {
+          if (cached.location === found.location) return cached
+          const moved: AuthResult = Object.freeze({ ...cached, location: found.location })
+          recordOwner(moved, authenticator)
+          return moved
+        }
         const keysBefore = generation()
         const { header, claims } = await verify(found.token)
         // Frozen: a cached result is shared by every request that presents the same token.
@@ -131,6 +137,7 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
           claims: Object.freeze(claims),
           scopes: readGrantedScopes(claims, options.scopeClaims),
         })
+        recordOwner(result, authenticator)
         cache?.set(found.token, result, keysBefore)
         return result
       } catch (thrown) {
@@ -153,6 +160,7 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
       })
     },
   }
+  return authenticator
 }
 
 const BEARER_PREFIX = /^bearer /i

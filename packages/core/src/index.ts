@@ -1,5 +1,6 @@
 export { createAuthenticator } from './authenticator.js'
 export type { Authenticator } from './authenticator.js'
+export { authenticatorOf } from './result-owner.js'
 export type { AccessTokenClaims, AuthResult } from './auth-result.js'
 export { authorizationLines, bearerRequestFromNode } from './bearer-request.js'
 export type { BearerRequest, NodeRequestLike } from './bearer-request.js'

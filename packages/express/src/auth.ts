@@ -1,10 +1,22 @@
-import { authorizationLines, bearerRequestFromNode, createAuthenticator, isAuthError, type Authenticator, type AuthOptions } from '@scopeguard/core'
+import {
+  authenticatorOf,
+  authorizationLines,
+  bearerRequestFromNode,
+  createAuthenticator,
+  isAuthError,
+  type Authenticator,
+  type AuthOptions,
+} from '@scopeguard/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { sendAuthError, sendResourceMetadata } from './respond.js'
 
-const AUTHENTICATOR = Symbol.for('scopeguard.express.authenticator')
+// Marks a request that auth() let through without a token (optional mode), so that
+// requireScopes() can answer it with this authenticator's 401. Authenticated requests need no
+// mark: their `req.auth` leads back to the authenticator (see `authenticatorOf`), and adding a
+// property to an Express 5 request is costly (each request object has a map of its own).
+const ANONYMOUS = Symbol.for('scopeguard.express.anonymous')
 
-type RequestWithAuthenticator = Request & { [AUTHENTICATOR]?: Authenticator }
+type AnonymousRequest = Request & { [ANONYMOUS]?: Authenticator }
 
 /** Options of the Express `auth()` middleware; see `AuthOptions` in `@scopeguard/core`. */
 export type ExpressAuthOptions = AuthOptions
@@ -29,7 +41,6 @@ export function auth(options: ExpressAuthOptions): RequestHandler {
       sendResourceMetadata(res, metadata)
       return
     }
-    ;(req as RequestWithAuthenticator)[AUTHENTICATOR] = authenticator
     // A reused token comes straight from the cache: no request object, no promise.
     const cached = authenticator.cachedResult(authorizationLines(req.rawHeaders))
     if (cached !== undefined) {
@@ -43,6 +54,8 @@ export function auth(options: ExpressAuthOptions): RequestHandler {
           req.auth = result
           // RFC 6750 §2.3: success responses to query-token requests SHOULD be marked private.
           if (result.location === 'query') res.setHeader('Cache-Control', 'private')
+        } else {
+          ;(req as AnonymousRequest)[ANONYMOUS] = authenticator
         }
         next()
       },
@@ -51,9 +64,9 @@ export function auth(options: ExpressAuthOptions): RequestHandler {
   }
 }
 
-/** The authenticator `auth()` attached to this request, if any. */
-export function authenticatorOf(req: Request): Authenticator | undefined {
-  return (req as RequestWithAuthenticator)[AUTHENTICATOR]
+/** The authenticator of the `auth()` that let this request through, if any. */
+export function requestAuthenticator(req: Request, result: unknown): Authenticator | undefined {
+  return authenticatorOf(result) ?? (req as AnonymousRequest)[ANONYMOUS]
 }
 
 /** Sends the error, or hands it to Express's error handling when `handleErrors` is false. */

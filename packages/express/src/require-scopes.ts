@@ -1,6 +1,6 @@
 import { compileRequirement, tagRequirement, type CompiledRequirement, type ScopeRequirement } from '@scopeguard/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { authenticatorOf, fail } from './auth.js'
+import { fail, requestAuthenticator } from './auth.js'
 
 /**
  * Requires every given scope or requirement (all-of); combine with `anyOf` / `allOf` for
@@ -13,16 +13,21 @@ export function requireScopes(...requirements: ScopeRequirement[]): RequestHandl
   return requirementMiddleware(compileRequirement(requirements, 'requireScopes()'))
 }
 
+const NOT_AUTHENTICATED =
+  'scopeguard: requireScopes() ran on a request that auth() did not let through (req.auth is not its result); ' +
+  'add app.use(auth({...})) before this route, and do not replace req.auth.'
+
 /** The middleware checking a compiled requirement, tagged with it for `listRoutes()`. */
 export function requirementMiddleware(requirement: CompiledRequirement): RequestHandler {
   return tagRequirement(function scopeguardRequireScopes(req: Request, res: Response, next: NextFunction): void {
-    const authenticator = authenticatorOf(req)
+    const result = req.auth as Request['auth'] | undefined
+    const authenticator = requestAuthenticator(req, result)
     if (authenticator === undefined) {
-      next(new Error('scopeguard: requireScopes() ran on a request that auth() did not see; add app.use(auth({...})) before this route.'))
+      next(new Error(NOT_AUTHENTICATED))
       return
     }
     try {
-      authenticator.authorize(req.auth as Request['auth'] | undefined, requirement)
+      authenticator.authorize(result, requirement)
     } catch (err) {
       fail(authenticator, res, next, err)
       return

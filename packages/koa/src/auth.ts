@@ -1,4 +1,5 @@
 import {
+  authenticatorOf,
   authorizationLines,
   bearerRequestFromNode,
   createAuthenticator,
@@ -10,9 +11,12 @@ import {
 } from '@scopeguard/core'
 import type { Context, Middleware, Next } from 'koa'
 
-const AUTHENTICATOR = Symbol.for('scopeguard.koa.authenticator')
+// Marks a context that auth() let through without a token (optional mode), so that
+// requireScopes() can answer it with this authenticator's 401. Authenticated requests need no
+// mark: `ctx.state.auth` leads back to the authenticator (see `authenticatorOf`).
+const ANONYMOUS = Symbol.for('scopeguard.koa.anonymous')
 
-type ContextWithAuthenticator = Context & { [AUTHENTICATOR]?: Authenticator }
+type AnonymousContext = Context & { [ANONYMOUS]?: Authenticator }
 
 /** Options of the Koa `auth()` middleware; see `AuthOptions` in `@scopeguard/core`. */
 export type KoaAuthOptions = AuthOptions
@@ -41,7 +45,6 @@ export function auth(options: KoaAuthOptions): Middleware {
       ctx.body = metadata.body
       return
     }
-    ;(ctx as ContextWithAuthenticator)[AUTHENTICATOR] = authenticator
     const body = acceptBodyToken ? (ctx.request as { body?: unknown }).body : undefined
     // A reused token comes straight from the cache: no request object, no awaited promise.
     let result = authenticator.cachedResult(authorizationLines(ctx.req.rawHeaders))
@@ -59,14 +62,16 @@ export function auth(options: KoaAuthOptions): Middleware {
       ctx.state.auth = result
       // RFC 6750 §2.3: success responses to query-token requests SHOULD be marked private.
       if (result.location === 'query') ctx.set('Cache-Control', 'private')
+    } else {
+      ;(ctx as AnonymousContext)[ANONYMOUS] = authenticator
     }
     await next()
   }
 }
 
-/** The authenticator `auth()` attached to this context, if any. */
-export function authenticatorOf(ctx: Context): Authenticator | undefined {
-  return (ctx as ContextWithAuthenticator)[AUTHENTICATOR]
+/** The authenticator of the `auth()` that let this request through, if any. */
+export function contextAuthenticator(ctx: Context, result: unknown): Authenticator | undefined {
+  return authenticatorOf(result) ?? (ctx as AnonymousContext)[ANONYMOUS]
 }
 
 /**

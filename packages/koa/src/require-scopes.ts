@@ -1,6 +1,6 @@
 import { compileRequirement, tagRequirement, type CompiledRequirement, type ScopeRequirement } from '@scopeguard/core'
 import type { Context, Middleware, Next } from 'koa'
-import { authenticatorOf, fail } from './auth.js'
+import { contextAuthenticator, fail } from './auth.js'
 
 /**
  * Requires every given scope or requirement (all-of); combine with `anyOf` / `allOf` for
@@ -16,12 +16,16 @@ export function requireScopes(...requirements: ScopeRequirement[]): Middleware {
 /** The middleware checking a compiled requirement, tagged with it for `listRoutes()`. */
 export function requirementMiddleware(requirement: CompiledRequirement): Middleware {
   return tagRequirement(async function scopeguardRequireScopes(ctx: Context, next: Next): Promise<void> {
-    const authenticator = authenticatorOf(ctx)
+    const result = ctx.state.auth as Context['state']['auth'] | undefined
+    const authenticator = contextAuthenticator(ctx, result)
     if (authenticator === undefined) {
-      throw new Error('scopeguard: requireScopes() ran on a request that auth() did not see; add app.use(auth({...})) before this route.')
+      throw new Error(
+        'scopeguard: requireScopes() ran on a request that auth() did not let through (ctx.state.auth is not its result); ' +
+          'add app.use(auth({...})) before this route, and do not replace ctx.state.auth.',
+      )
     }
     try {
-      authenticator.authorize(ctx.state.auth as Context['state']['auth'] | undefined, requirement)
+      authenticator.authorize(result, requirement)
     } catch (err) {
       fail(authenticator, ctx, err)
       return
