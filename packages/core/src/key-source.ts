@@ -10,13 +10,14 @@ import {
 } from 'jose'
 import { discoverJwksUri } from './discovery.js'
 import { fetchJson, type FetchPolicy } from './fetch-json.js'
+import type { VerificationKey } from './jws-signature.js'
 import { emitter, type KeySourceEventHandler } from './key-source-event.js'
 import { RefreshingValue, type RefreshPolicy } from './refreshing-value.js'
 import { usableKeys, withoutPrivateMembers } from './usable-keys.js'
 
 /** Resolves the verification key for a token from its protected header. */
 export interface KeyResolver {
-  (header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey | Uint8Array>
+  (header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<VerificationKey>
   /**
    * Increases whenever a key disappears from the source, so results verified before that
    * (the verified-token cache) are not trusted any more. Absent for sources that never change.
@@ -159,7 +160,7 @@ export function customKeyResolver(getKey: GetKey): KeyResolver {
       throw new KeysUnavailableError('the custom key source failed', { cause: error })
     }
     if (key === null || key === undefined) throw new errors.JWKSNoMatchingKey()
-    if (key instanceof KeyObject || key instanceof WebCryptoKey) return key as CryptoKey
+    if (key instanceof KeyObject || key instanceof WebCryptoKey) return key as VerificationKey
     if (typeof key !== 'string') throw new KeysUnavailableError(`the custom key source returned ${typeof key}, not a key`)
     let object = parsed.get(key)
     if (object === undefined) {
@@ -171,7 +172,7 @@ export function customKeyResolver(getKey: GetKey): KeyResolver {
       if (parsed.size >= 64) parsed.clear() // keys rotate rarely; a bound keeps a misbehaving source from growing it
       parsed.set(key, object)
     }
-    return object as unknown as CryptoKey
+    return object
   }
 }
 

@@ -1,0 +1,57 @@
+import type { AccessTokenClaims } from './auth-result.js'
+import { Failure } from './failure.js'
+
+/** What the registered claims of every token are checked against. */
+export interface ClaimRules {
+  readonly issuers: ReadonlySet<string>
+  readonly audiences: readonly string[]
+  /** Claims that must be present (RFC 9068 §2.2 in strict mode, plus the `requiredClaims` option). */
+  readonly requiredClaims: readonly string[]
+  /** Allowed clock skew, in seconds. */
+  readonly clockTolerance: number
+  /** Maximum age after `iat`, in seconds. */
+  readonly maxTokenAge: number | undefined
+}
+
+/**
+ * Checks the registered claims of RFC 7519 §4.1 with jose's `jwtVerify` semantics, each
+ * failure named by our code: `iss` (exact match, RFC 9068 §4) and `aud` (one of ours), missing
+ * or not; the required claims; then the NumericDates with the clock tolerance. These must also
+ * be finite: JSON's 1e400 parses to Infinity, which would be a token that never expires.
+ */
+export function checkRegisteredClaims(claims: AccessTokenClaims, rules: ClaimRules, nowSeconds: number): void {
+  if (typeof claims.iss !== 'string' || !rules.issuers.has(claims.iss)) throw new Failure('issuer_invalid')
+  if (!hasAudience(claims.aud, rules.audiences)) throw new Failure('audience_invalid')
+  for (const name of rules.requiredClaims) {
+    if (!Object.hasOwn(claims, name)) throw new Failure('claim_missing')
+  }
+
+  const tolerance = rules.clockTolerance
+  const iat = numericDate(claims, 'iat')
+  const nbf = numericDate(claims, 'nbf')
+  if (nbf !== undefined && nbf > nowSeconds + tolerance) throw new Failure('token_not_yet_valid')
+  const exp = numericDate(claims, 'exp')
+  if (exp !== undefined && exp <= nowSeconds - tolerance) throw new Failure('token_expired')
+  if (rules.maxTokenAge !== undefined) {
+    // RFC 9068 §4 leaves token age to the resource; jose's rule: iat is required and must
+    // lie in the past (within the tolerance), and not further back than the maximum age.
+    if (iat === undefined) throw new Failure('claim_missing')
+    const age = nowSeconds - iat
+    if (age - tolerance > rules.maxTokenAge) throw new Failure('token_too_old')
+    if (age < -tolerance) throw new Failure('token_issued_in_future')
+  }
+  // After the comparisons, so -Infinity still reads as expired and Infinity as not yet valid.
+  if (!Number.isFinite(iat ?? 0) || !Number.isFinite(nbf ?? 0) || !Number.isFinite(exp ?? 0)) throw new Failure('claim_invalid')
+}
+
+function hasAudience(aud: unknown, accepted: readonly string[]): boolean {
+  if (typeof aud === 'string') return accepted.includes(aud)
+  return Array.isArray(aud) && accepted.some((audience) => aud.includes(audience))
+}
+
+function numericDate(claims: AccessTokenClaims, name: 'iat' | 'nbf' | 'exp'): number | undefined {
+  const value: unknown = claims[name]
+  if (value === undefined) return undefined
+  if (typeof value !== 'number') throw new Failure('claim_invalid')
+  return value
+}
