@@ -47,6 +47,7 @@ export function computeRatios(http: readonly HttpCell[], micro: readonly MicroCe
       for (const framework of ['express', 'koa'] as const) {
         const ours = http.find((cell) => cell.algorithm === algorithm && cell.mode === mode && cell.variant === `${framework}-scopeguard`)
         if (ours === undefined) continue
+        // Every other variant on the same framework: bare (the ceiling), the jose floor, the peers.
         for (const variant of VARIANTS.filter((v) => v.framework === framework && v.role !== 'ours')) {
           const other = http.find((cell) => cell.algorithm === algorithm && cell.mode === mode && cell.variant === variant.id)
           if (other === undefined) continue

@@ -3,8 +3,11 @@ export interface Variant {
   /** Stable identifier, used in results: `express-scopeguard`. */
   readonly id: string
   readonly framework: 'express' | 'koa'
-  /** `bare`: no authentication; `ours`: scopeguard; `peer`: another library. */
-  readonly role: 'bare' | 'ours' | 'peer'
+  /**
+   * `bare`: no authentication; `ours`: scopeguard; `floor`: the cheapest correct check,
+   * hand-rolled on jose, with no cache; `peer`: another library.
+   */
+  readonly role: 'bare' | 'ours' | 'floor' | 'peer'
   /** Short name in tables. */
   readonly label: string
   /** The server module, relative to `src/`. */
@@ -14,10 +17,12 @@ export interface Variant {
 export const VARIANTS: readonly Variant[] = [
   { id: 'express-bare', framework: 'express', role: 'bare', label: 'bare', module: './servers/express-bare.ts' },
   { id: 'express-scopeguard', framework: 'express', role: 'ours', label: 'scopeguard', module: './servers/express-scopeguard.ts' },
+  { id: 'express-jose', framework: 'express', role: 'floor', label: 'jose.jwtVerify (floor)', module: './servers/express-jose.ts' },
   { id: 'express-auth0', framework: 'express', role: 'peer', label: 'express-oauth2-jwt-bearer', module: './servers/express-auth0.ts' },
   { id: 'express-jwt', framework: 'express', role: 'peer', label: 'express-jwt + jwks-rsa', module: './servers/express-jwt.ts' },
   { id: 'koa-bare', framework: 'koa', role: 'bare', label: 'bare', module: './servers/koa-bare.ts' },
   { id: 'koa-scopeguard', framework: 'koa', role: 'ours', label: 'scopeguard', module: './servers/koa-scopeguard.ts' },
+  { id: 'koa-jose', framework: 'koa', role: 'floor', label: 'jose.jwtVerify (floor)', module: './servers/koa-jose.ts' },
   { id: 'koa-jwt', framework: 'koa', role: 'peer', label: 'koa-jwt + jwks-rsa', module: './servers/koa-jwt.ts' },
 ]
 
