@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer'
 import { errors, type FlattenedJWSInput, type JWTHeaderParameters } from 'jose'
 import type { AccessTokenClaims } from './auth-result.js'
 import { Failure } from './failure.js'
@@ -18,9 +19,6 @@ const LENIENT_TYPES = new Set([...ACCESS_TOKEN_TYPES, 'jwt', 'application/jwt'])
 // RFC 9068 §2.2 required claims.
 const RFC9068_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti']
 
-// RFC 7515 §2: header and payload are UTF-8 JSON; invalid bytes make the token malformed
-// rather than being replaced with U+FFFD.
-const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 /**
  * Builds the verifier once from validated options. Per token it runs, in jose's order (so a
@@ -78,9 +76,13 @@ export function createAccessTokenVerifier(options: ResolvedOptions, resolveKey: 
 
 /** A base64url JSON segment that must hold an object (RFC 7515 §4, RFC 7519 §7.2 step 10). */
 function decodeJsonObject(segment: string): Record<string, unknown> | undefined {
+  const bytes = Buffer.from(segment, 'base64url')
+  // RFC 7515 §2: the parts are UTF-8 JSON; invalid bytes make the token malformed rather than
+  // being replaced with U+FFFD. isUtf8 + toString is several times faster than a fatal TextDecoder.
+  if (!isUtf8(bytes)) return undefined
   let value: unknown
   try {
-    value = JSON.parse(utf8.decode(Buffer.from(segment, 'base64url')))
+    value = JSON.parse(bytes.toString('utf8'))
   } catch {
     return undefined
   }

@@ -35,7 +35,9 @@ export function auth(options: KoaAuthOptions): Middleware {
   const authenticator = createAuthenticator(options)
   const { acceptBodyToken } = authenticator.options
   const metadata = authenticator.resourceMetadata
-  return async function scopeguardAuth(ctx: Context, next: Next): Promise<void> {
+  // Not an async function: a cache hit hands back next()'s own promise, with no promise
+  // of ours around it and no extra turns of the microtask queue (koa-compose takes any value).
+  return function scopeguardAuth(ctx: Context, next: Next): Promise<void> | undefined {
     // RFC 9728 §3: the metadata is public, so it is answered before authenticating.
     // `originalUrl`: the path as received, even if a mount rewrote `ctx.path`.
     if (metadata !== undefined && metadata.matches(ctx.method, ctx.originalUrl)) {
@@ -43,15 +45,20 @@ export function auth(options: KoaAuthOptions): Middleware {
       // Headers first: Koa keeps a Content-Type that is already set when the body is a string.
       ctx.set(metadata.headers)
       ctx.body = metadata.body
-      return
+      return undefined
     }
-    const body = acceptBodyToken ? (ctx.request as { body?: unknown }).body : undefined
     // A reused token comes straight from the cache: no request object, no awaited promise.
-    let result = authenticator.cachedResult(authorizationLines(ctx.req.rawHeaders))
-    if (result !== undefined) {
-      ctx.state.auth = result
+    const cached = authenticator.cachedResult(authorizationLines(ctx.req.rawHeaders))
+    if (cached !== undefined) {
+      ctx.state.auth = cached
       return next()
     }
+    return authenticateThenContinue(ctx, next)
+  }
+
+  async function authenticateThenContinue(ctx: Context, next: Next): Promise<void> {
+    const body = acceptBodyToken ? (ctx.request as { body?: unknown }).body : undefined
+    let result
     try {
       result = await authenticator.authenticate(bearerRequestFromNode(ctx.req, body))
     } catch (err) {

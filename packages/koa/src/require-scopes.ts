@@ -15,21 +15,27 @@ export function requireScopes(...requirements: ScopeRequirement[]): Middleware {
 
 /** The middleware checking a compiled requirement, tagged with it for `listRoutes()`. */
 export function requirementMiddleware(requirement: CompiledRequirement): Middleware {
-  return tagRequirement(async function scopeguardRequireScopes(ctx: Context, next: Next): Promise<void> {
+  // Not an async function: a satisfied requirement hands back next()'s own promise, with no
+  // promise of ours around it. Failures still come out as rejections, as from an async function.
+  return tagRequirement(function scopeguardRequireScopes(ctx: Context, next: Next): Promise<void> | undefined {
     const result = ctx.state.auth as Context['state']['auth'] | undefined
     const authenticator = contextAuthenticator(ctx, result)
     if (authenticator === undefined) {
-      throw new Error(
+      return Promise.reject(new Error(
         'scopeguard: requireScopes() ran on a request that auth() did not let through (ctx.state.auth is not its result); ' +
           'add app.use(auth({...})) before this route, and do not replace ctx.state.auth.',
-      )
+      ))
     }
     try {
       authenticator.authorize(result, requirement)
     } catch (err) {
-      fail(authenticator, ctx, err)
-      return
+      try {
+        fail(authenticator, ctx, err)
+      } catch (unhandled) {
+        return Promise.reject(unhandled as Error)
+      }
+      return undefined
     }
-    await next()
+    return next()
   }, requirement)
 }
