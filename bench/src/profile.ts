@@ -42,8 +42,9 @@ try {
   console.log(formatSummary(summariseProfile(JSON.parse(await readFile(path, 'utf8')) as CpuProfile), sample.ok))
   console.log(
     '\n(idle) is main-thread time waiting for I/O. With the server pinned to one saturated CPU it is\n' +
-      'mostly time the libuv thread pool held that CPU: jose verifies through WebCrypto, whose\n' +
-      'signature checks run on the pool, outside this (main-thread) profile.',
+      'mostly time the libuv thread pool held that CPU: the peers (and the jose floor) verify\n' +
+      'through WebCrypto, whose signature checks run on the pool, outside this (main-thread)\n' +
+      'profile. scopeguard verifies on the main thread (node:crypto), so its checks show as `run`.',
   )
 } finally {
   await child.stop()

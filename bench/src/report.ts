@@ -138,7 +138,7 @@ export function microTable(micro: readonly MicroCell[]): string {
 export function memoryLines(memory: MemoryResult): string {
   const curve = memory.checkpoints.map((point) => `${point.tokens}: ${mb(point.rss)}`).join(', ')
   return [
-    `${memory.tokens} distinct ${memory.algorithm} tokens at ${memory.requestsPerSecond.toFixed(0)} req/s: ` +
+    `${memory.tokens} distinct ${memory.algorithm} tokens, each sent twice, at ${memory.requestsPerSecond.toFixed(0)} req/s: ` +
       `RSS ${mb(memory.start.rss)} → ${mb(memory.checkpoints.at(-1)?.rss ?? 0)} (growth ${mb(memory.rssGrowth)}); ` +
       `heap after GC ${mb(memory.start.heapUsed)} → ${mb(memory.afterGc.heapUsed)} (growth ${mb(memory.heapGrowthAfterGc)}), ` +
       `heap capacity ${mb(memory.start.heapTotal)} → ${mb(memory.afterGc.heapTotal)}`,

@@ -26,18 +26,35 @@ function countingKeys(): { calls: number; options: Partial<AuthOptions> } {
 describe.each(ADAPTERS)('$name: verified-token cache', (adapter) => {
   const app = (options: Partial<AuthOptions>) => adapter.app({ issuer: issuer.url, audience: 'https://api.example.com', ...options })
 
-  it('a reused token is verified once, and still authorised on every request', async () => {
+  it('a reused token is verified on its first two uses, then served from the cache and still authorised', async () => {
     const keys = countingKeys()
     const listener = app(keys.options)
     const token = await issuer.token({ scope: 'read:appointments' })
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 5; i++) {
       const res = await request(listener).get('/appointments').set('Authorization', `Bearer ${token}`)
       expect(res.status).toBe(200)
     }
-    expect(keys.calls).toBe(1)
+    // Admitted on its second sighting (a one-off token never enters the cache).
+    expect(keys.calls).toBe(2)
     // The cached result still goes through the scope check.
     expectChallenge(await request(listener).get('/appointments/write').set('Authorization', `Bearer ${token}`), 403, 'insufficient_scope')
-    expect(keys.calls).toBe(1)
+    expect(keys.calls).toBe(2)
+  })
+
+  it('a flood of one-off tokens leaves a reused token cached, and is not cached itself', async () => {
+    const keys = countingKeys()
+    const listener = app(keys.options)
+    const reused = await issuer.token({ scope: 'read:appointments' })
+    const send = (token: string) => request(listener).get('/appointments').set('Authorization', `Bearer ${token}`).expect(200)
+    await send(reused)
+    await send(reused)
+    const oneOff = await Promise.all(Array.from({ length: 20 }, () => issuer.token({ scope: 'read:appointments' })))
+    for (const token of oneOff) await send(token)
+    await send(reused)
+    expect(keys.calls).toBe(2 + oneOff.length)
+    // Each one-off token, seen again, is verified again: the first sighting only put it on record.
+    await send(oneOff[0] as string)
+    expect(keys.calls).toBe(3 + oneOff.length)
   })
 
   it('tokenCache: false verifies every request', async () => {
@@ -73,6 +90,7 @@ describe('the cached result', () => {
   it('is shared between requests presenting the same token, and frozen so no request can alter it', async () => {
     const authenticator = createAuthenticator({ issuer: issuer.url, audience: 'https://api.example.com', keys: issuer.signingKey.publicJwk })
     const token = await issuer.token({ scope: 'read:appointments' })
+    await authenticator.authenticate({ authorization: `Bearer ${token}` })
     const first = await authenticator.authenticate({ authorization: `Bearer ${token}` })
     const second = await authenticator.authenticate({ authorization: `Bearer ${token}` })
     expect(second).toBe(first)
@@ -90,6 +108,9 @@ describe('the synchronous cache path (cachedResult)', () => {
     const authenticator = createAuthenticator(options())
     const token = await issuer.token()
     expect(authenticator.cachedResult(`Bearer ${token}`)).toBeUndefined()
+    await authenticator.authenticate({ authorization: `Bearer ${token}` })
+    // Seen once: on record, not cached yet.
+    expect(authenticator.cachedResult(`Bearer ${token}`)).toBeUndefined()
     const verified = await authenticator.authenticate({ authorization: `Bearer ${token}` })
     expect(authenticator.cachedResult(`Bearer ${token}`)).toBe(verified)
     expect(authenticator.cachedResult(`bearer   ${token}`)).toBe(verified)
@@ -102,6 +123,7 @@ describe('the synchronous cache path (cachedResult)', () => {
   it('is closed when query or body tokens are accepted (one method per request must be checked)', async () => {
     const authenticator = createAuthenticator({ ...options(), acceptQueryToken: true })
     const token = await issuer.token()
+    await authenticator.authenticate({ authorization: `Bearer ${token}` })
     await authenticator.authenticate({ authorization: `Bearer ${token}` })
     expect(authenticator.cachedResult(`Bearer ${token}`)).toBeUndefined()
   })

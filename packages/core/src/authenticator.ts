@@ -18,6 +18,7 @@ import { resolveOptions, type AuthOptions, type ResolvedOptions } from './option
 import { createProtectedResourceMetadataEndpoint, type ProtectedResourceMetadataEndpoint } from './protected-resource-metadata.js'
 import type { CompiledRequirement } from './requirement.js'
 import { recordOwner } from './result-owner.js'
+import { SecondSightAdmission } from './token-admission.js'
 import { createAccessTokenVerifier } from './verify-access-token.js'
 import { VerifiedTokenCache } from './verified-token-cache.js'
 
@@ -70,6 +71,7 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
         clockTolerance: options.clockTolerance * 1000,
         maxTokenAge: options.maxTokenAge === undefined ? undefined : options.maxTokenAge * 1000,
       })
+  const admission = cache === undefined ? undefined : new SecondSightAdmission(options.tokenCache?.maxEntries ?? 0)
   const resourceMetadata = options.resourceMetadata === undefined
     ? undefined
     : createProtectedResourceMetadataEndpoint({
@@ -138,7 +140,7 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
           scopes: readGrantedScopes(claims, options.scopeClaims),
         })
         recordOwner(result, authenticator)
-        cache?.set(found.token, result, keysBefore)
+        if (admission?.admit(found.token)) cache?.set(found.token, result, keysBefore)
         return result
       } catch (thrown) {
         if (thrown instanceof Failure) {

@@ -1,0 +1,57 @@
+/**
+ * Decides which verified tokens enter the verified-token cache: those seen for the second
+ * time. A client reuses its access token for its whole lifetime, so it pays one extra
+ * signature check and is cached from its second request on; a token used once (a flood of
+ * distinct tokens, valid or not yet known) never enters. Without this, every one-off token
+ * would be kept until evicted: long enough to be promoted to V8's old generation, so a stream
+ * of distinct tokens turned the cache into steady major-GC work and worse tail latency than
+ * no cache at all (`pnpm bench`, distinct tokens; see bench/README.md).
+ *
+ * The record of first sightings is a fixed table of 32-bit fingerprints: no allocation per
+ * token, a constant memory cost. It is lossy on purpose. A fingerprint collision only lets a
+ * token in one use early, and a slot overwritten between two uses only delays admission;
+ * neither affects what is accepted, since only verified tokens are offered, and the cache
+ * itself is keyed by the whole token string.
+ */
+export class SecondSightAdmission {
+  private readonly slots: Int32Array
+  private readonly mask: number
+
+  /** @param capacity Cache entries this admits for; the table holds about four first sightings per entry. */
+  constructor(capacity: number) {
+    const size = Math.min(1 << 20, Math.max(1 << 10, nextPowerOfTwo(capacity * 4)))
+    this.slots = new Int32Array(size)
+    this.mask = size - 1
+  }
+
+  /** Records a verified token; true when it was seen before and should be cached now. */
+  admit(token: string): boolean {
+    // Slot and stored value from independent hashes: a one-off token is let in only if its
+    // 32-bit value matches the occupant of its slot, one chance in 2^32.
+    const hash = fingerprint(token, 0x811c9dc5)
+    const slot = (fingerprint(token, 0x050c5d1f) >>> 12) & this.mask
+    if (this.slots[slot] === hash) {
+      this.slots[slot] = 0
+      return true
+    }
+    this.slots[slot] = hash
+    return false
+  }
+}
+
+// The last characters of a compact JWS are its signature: bits an issuer's key produced,
+// which differ between any two tokens. 24 of them (144 bits) are plenty to tell tokens apart.
+const TAIL = 24
+
+/** FNV-1a over the token's tail from `seed`, never 0 (an empty slot). */
+function fingerprint(token: string, seed: number): number {
+  let hash = seed
+  for (let i = Math.max(0, token.length - TAIL); i < token.length; i++) {
+    hash = Math.imul(hash ^ token.charCodeAt(i), 0x01000193)
+  }
+  return hash === 0 ? 1 : hash
+}
+
+function nextPowerOfTwo(value: number): number {
+  return 2 ** Math.ceil(Math.log2(Math.max(1, value)))
+}
