@@ -119,11 +119,12 @@ export interface AuthOptions {
   /** Receives key source events (keys fetched, refresh failed, serving stale, keys unavailable) for logging or alerting. */
   onEvent?: KeySourceEventHandler
   /**
-   * Cache of verified tokens: a token seen before skips the signature check (its expiry is
-   * still checked on every use). Entries never outlive the token's `exp` or `ttl`, and are
-   * dropped when their key leaves the JWKS; failures are never cached. Custom `claims` checks
-   * run once per token. Default on: `{ maxEntries: 10000, maxBytes: 33554432, ttl: 300000 }`
-   * (ttl in milliseconds); `false` turns it off.
+   * Cache of verified tokens: a token already verified skips the signature check (its expiry
+   * is still checked on every use). A token enters on its second use, so one-off tokens never
+   * take memory. Entries never outlive the token's `exp` or `ttl`, and are dropped when their
+   * key leaves the JWKS; failures are never cached. Custom `claims` checks run once per cached
+   * token. Default on: `{ maxEntries: 10000, maxBytes: 33554432, ttl: 300000 }` (ttl in
+   * milliseconds); `false` turns it off.
    */
   tokenCache?: boolean | { maxEntries?: number; maxBytes?: number; ttl?: number }
   /** Current time in milliseconds, for key caching decisions. Default `Date.now`; tests inject a fake clock. */

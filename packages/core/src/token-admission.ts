@@ -8,18 +8,21 @@
  * no cache at all (`pnpm bench`, distinct tokens; see bench/README.md).
  *
  * The record of first sightings is a fixed table of 32-bit fingerprints: no allocation per
- * token, a constant memory cost. It is lossy on purpose. A fingerprint collision only lets a
- * token in one use early, and a slot overwritten between two uses only delays admission;
- * neither affects what is accepted, since only verified tokens are offered, and the cache
- * itself is keyed by the whole token string.
+ * token, a constant memory cost. It holds about half as many tokens as the cache: a token that
+ * comes back only after more distinct tokens than the cache holds would have been evicted
+ * before its next use anyway (the working set is larger than the cache), so it is rarely let
+ * in to churn the cache, while a token reused among a few thousand others almost always is.
+ * It is lossy on purpose. A fingerprint collision only lets a token in one use early, and a
+ * slot overwritten between two uses only delays admission; neither affects what is
+ * accepted, since only verified tokens are offered, and the cache is keyed by the whole token.
  */
 export class SecondSightAdmission {
   private readonly slots: Int32Array
   private readonly mask: number
 
-  /** @param capacity Cache entries this admits for; the table holds about four first sightings per entry. */
+  /** @param capacity Entries of the cache this admits for. */
   constructor(capacity: number) {
-    const size = Math.min(1 << 20, Math.max(1 << 10, nextPowerOfTwo(capacity * 4)))
+    const size = Math.min(1 << 20, Math.max(1 << 10, nextPowerOfTwo(capacity) / 2))
     this.slots = new Int32Array(size)
     this.mask = size - 1
   }
