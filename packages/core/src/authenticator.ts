@@ -42,9 +42,10 @@ export interface Authenticator {
   authenticate(request: BearerRequest): Promise<AuthResult | undefined>
   /**
    * The verified-token cache's result for a request whose only credential is an
-   * `Authorization: Bearer` header it has seen before (pass every `Authorization` line); `undefined` in every other case
-   * (then call {@link authenticate}). Never throws. Lets adapters answer the common case, a
-   * client reusing its token, synchronously: no promise, no extra turn of the event loop.
+   * `Authorization: Bearer` header with a cached token (pass every `Authorization` line;
+   * tokens enter the cache on their second use); `undefined` in every other case (then call
+   * {@link authenticate}). Never throws. Lets adapters answer the common case, a client
+   * reusing its token, synchronously: no promise, no extra turn of the event loop.
    */
   cachedResult(authorization: BearerRequest['authorization']): AuthResult | undefined
   /**
