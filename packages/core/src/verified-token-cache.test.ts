@@ -74,10 +74,22 @@ describe('VerifiedTokenCache', () => {
   it('is bounded by bytes, estimated from the token length', () => {
     const cache = new VerifiedTokenCache({ ...settings, maxEntries: 1000, maxBytes: 10_000 })
     for (let i = 0; i < 100; i++) {
-      const token = `${i}`.padEnd(1000, 'x')
+      const token = `${i}`.padStart(1000, 'x')
       cache.set(token, result({}, token), 0)
     }
     // Each entry counts 2 × 1000 + 512 bytes: at most three fit in 10 000.
     expect(cache.size).toBe(3)
+  })
+
+  it('matches the whole token: one that only ends like a cached token is a miss and leaves it cached', () => {
+    const cache = new VerifiedTokenCache(settings)
+    const signature = 'S'.repeat(86)
+    const genuine = `eyJhbGciOiJFUzI1NiJ9.eyJzY29wZSI6InJlYWQifQ.${signature}`
+    const altered = `eyJhbGciOiJFUzI1NiJ9.eyJzY29wZSI6ImFkbWluIn0.${signature}`
+    const entry = result({}, genuine)
+    cache.set(genuine, entry, 0)
+    expect(cache.get(altered, 0)).toBeUndefined()
+    expect(cache.get(genuine, 0)).toBe(entry)
+    expect(cache.get(genuine.slice(1), 0)).toBeUndefined()
   })
 })

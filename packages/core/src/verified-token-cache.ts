@@ -18,6 +18,8 @@ export interface TokenCacheSettings {
 }
 
 interface Entry {
+  /** The whole token; the map key is only its end. */
+  readonly token: string
   readonly result: AuthResult
   /** Epoch milliseconds after which the entry must not be used (exp, maxTokenAge or ttl). */
   readonly notAfter: number
@@ -27,6 +29,12 @@ interface Entry {
 
 // Per-entry overhead beyond the token itself: claims object, header, scope set, LRU links.
 const ENTRY_OVERHEAD_BYTES = 512
+
+// Entries are found by the token's last characters (its signature's, bits only the issuer's
+// key could produce) and then compared in full. Every request brings a fresh string, which V8
+// hashes character by character on a Map lookup: about 2 µs for an 800-character RS256 token,
+// the largest cost of a cache hit, against 0.1 µs for 32 characters.
+const KEY_CHARS = 32
 
 /**
  * Tokens already verified, so a client reusing its access token (as real clients do for its
@@ -44,16 +52,19 @@ export class VerifiedTokenCache {
     this.entries = new LRUCache<string, Entry>({
       max: settings.maxEntries,
       maxSize: settings.maxBytes,
-      sizeCalculation: (_entry, token) => token.length * 2 + ENTRY_OVERHEAD_BYTES,
+      sizeCalculation: (entry) => entry.token.length * 2 + ENTRY_OVERHEAD_BYTES,
     })
   }
 
   /** The cached result for `token`, if it may still be used. */
   get(token: string, generation: number): AuthResult | undefined {
-    const entry = this.entries.get(token)
-    if (entry === undefined) return undefined
+    const key = token.slice(-KEY_CHARS)
+    const entry = this.entries.get(key)
+    // The whole token must match: a token sharing the last characters of a cached one (forged
+    // or not) is a miss, verified in full, and leaves the cached entry alone.
+    if (entry === undefined || entry.token !== token) return undefined
     if (this.settings.clock() >= entry.notAfter || entry.generation !== generation) {
-      this.entries.delete(token)
+      this.entries.delete(key)
       return undefined
     }
     return entry.result
@@ -68,7 +79,7 @@ export class VerifiedTokenCache {
     if (this.settings.maxTokenAge !== undefined && typeof iat === 'number') {
       notAfter = Math.min(notAfter, iat * 1000 + this.settings.maxTokenAge + this.settings.clockTolerance)
     }
-    if (notAfter > now) this.entries.set(token, { result, notAfter, generation })
+    if (notAfter > now) this.entries.set(token.slice(-KEY_CHARS), { token, result, notAfter, generation })
   }
 
   /** Number of cached tokens. */
