@@ -55,6 +55,18 @@ describe('bearerRequestFromNode', () => {
       body: undefined,
     })
   })
+
+  it('without a body, leaves req.headers alone (Node builds it on first access)', () => {
+    const req = {
+      rawHeaders: ['Authorization', 'Bearer abc'],
+      method: 'GET',
+      url: '/',
+      get headers(): never {
+        throw new Error('req.headers was read')
+      },
+    }
+    expect(bearerRequestFromNode(req).authorization).toBe('Bearer abc')
+  })
 })
 
 describe('a real node:http request with two Authorization lines', () => {

@@ -52,7 +52,8 @@ export function bearerRequestFromNode(req: NodeRequestLike, body?: unknown): Bea
     authorization: authorizationLines(req.rawHeaders),
     method: req.method,
     url: req.url,
-    contentType: req.headers['content-type'],
+    // Only a body token needs it; `req.headers` is built on first access, so leave it be.
+    contentType: body === undefined ? undefined : req.headers['content-type'],
     body,
   }
 }
