@@ -63,10 +63,9 @@ const ALGORITHMS: ReadonlyMap<string, Algorithm> = new Map([
 // RFC 7518 §3.3 and RFC 8725 §3.5: RSA keys of 2048 bits or more.
 const MIN_RSA_BITS = 2048
 
-// Node keys made from keys handed over as CryptoKey or bytes, and the algs each key has
-// passed the pairing check for: both are looked up on every verification.
-const nodeKeys = new WeakMap<object, KeyObject>()
-const checkedFor = new WeakMap<KeyObject, Set<string>>()
+// Per key as the source handed it over: its node:crypto form and the algs it has passed the
+// pairing checks for, so a verification after the first costs one lookup.
+const usableKeys = new WeakMap<object, { readonly keyObject: KeyObject; readonly algs: Set<string> }>()
 
 /**
  * Verifies a JWS signature: `alg` must be one of ours (the caller has checked it against the
@@ -106,30 +105,21 @@ function check(algorithm: Algorithm, key: KeyObject, input: Buffer, signature: B
 
 /** The node:crypto key for `key`, checked once per alg to be the kind `alg` needs. */
 function nodeKey(key: VerificationKey, alg: string, algorithm: Algorithm): KeyObject {
-  const keyObject = key instanceof KeyObject ? key : converted(key, algorithm)
-  let algs = checkedFor.get(keyObject)
-  if (algs?.has(alg)) return keyObject
+  let record = usableKeys.get(key)
+  if (record?.algs.has(alg)) return record.keyObject
+  if (!(key instanceof KeyObject) && !(key instanceof Uint8Array)) checkCryptoKey(key, algorithm)
+  const keyObject = record?.keyObject ?? toKeyObject(key)
   const problem = pairingProblem(keyObject, algorithm)
   if (problem !== undefined) throw new Failure('key_unusable', new TypeError(`${alg}: ${problem}`))
-  if (algs === undefined) checkedFor.set(keyObject, (algs = new Set()))
-  algs.add(alg)
+  if (record === undefined) usableKeys.set(key, (record = { keyObject, algs: new Set() }))
+  record.algs.add(alg)
   return keyObject
 }
 
-function converted(key: CryptoKey | Uint8Array, algorithm: Algorithm): KeyObject {
-  let keyObject = nodeKeys.get(key)
-  if (keyObject !== undefined) {
-    if (!(key instanceof Uint8Array)) checkCryptoKey(key, algorithm)
-    return keyObject
-  }
-  if (key instanceof Uint8Array) {
-    keyObject = createSecretKey(key)
-  } else {
-    checkCryptoKey(key, algorithm)
-    keyObject = KeyObject.from(key as Parameters<typeof KeyObject.from>[0])
-  }
-  nodeKeys.set(key, keyObject)
-  return keyObject
+function toKeyObject(key: VerificationKey): KeyObject {
+  if (key instanceof KeyObject) return key
+  if (key instanceof Uint8Array) return createSecretKey(key)
+  return KeyObject.from(key as Parameters<typeof KeyObject.from>[0])
 }
 
 /**
