@@ -65,7 +65,7 @@ const MIN_RSA_BITS = 2048
 
 // Per key as the source handed it over: its node:crypto form and the algs it has passed the
 // pairing checks for, so a verification after the first costs one lookup.
-const usableKeys = new WeakMap<object, { readonly keyObject: KeyObject; readonly algs: Set<string> }>()
+const preparedKeys = new WeakMap<object, { readonly keyObject: KeyObject; readonly algs: Set<string> }>()
 
 /**
  * Verifies a JWS signature: `alg` must be one of ours (the caller has checked it against the
@@ -105,13 +105,13 @@ function check(algorithm: Algorithm, key: KeyObject, input: Buffer, signature: B
 
 /** The node:crypto key for `key`, checked once per alg to be the kind `alg` needs. */
 function nodeKey(key: VerificationKey, alg: string, algorithm: Algorithm): KeyObject {
-  let record = usableKeys.get(key)
+  let record = preparedKeys.get(key)
   if (record?.algs.has(alg)) return record.keyObject
   if (!(key instanceof KeyObject) && !(key instanceof Uint8Array)) checkCryptoKey(key, algorithm)
   const keyObject = record?.keyObject ?? toKeyObject(key)
   const problem = pairingProblem(keyObject, algorithm)
   if (problem !== undefined) throw new Failure('key_unusable', new TypeError(`${alg}: ${problem}`))
-  if (record === undefined) usableKeys.set(key, (record = { keyObject, algs: new Set() }))
+  if (record === undefined) preparedKeys.set(key, (record = { keyObject, algs: new Set() }))
   record.algs.add(alg)
   return keyObject
 }
