@@ -36,11 +36,17 @@ const TSX_LOADER = import.meta.resolve('tsx')
  * Starts `module` (a path relative to `src/`) as `node --import tsx <module>`, resolves once
  * it reports `ready`, pinned with `taskset` by then when the plan says so. Without the
  * `@scopeguard/source` condition, so `@scopeguard/*` imports load the built `dist/`.
+ *
+ * Each child runs in a session of its own (`detached`): with the kernel's autogroup
+ * scheduling that is a scheduling group of its own, so two children sharing a CPU get equal
+ * time whatever their thread counts (see `runConcurrentPair`). The child still exits with
+ * the parent: it watches the IPC channel (`answerParent`).
  */
 export async function startChild(module: string, options: ChildOptions): Promise<NodeChild> {
   const entry = fileURLToPath(new URL(module, import.meta.url))
   const child = spawn(process.execPath, ['--import', TSX_LOADER, ...(options.nodeArgs ?? []), entry], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    detached: true,
     env: { ...process.env, NODE_ENV: 'production', ...options.env },
   })
   const pending = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>()

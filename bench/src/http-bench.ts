@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { startChild, type NodeChild } from './child.js'
+import { runConcurrentPair, type PairSample } from './concurrent-pair.js'
 import type { CpuPlan } from './cpu.js'
 import { AUDIENCE, REQUIRED_SCOPE, type IssuerFixture } from './fixtures.js'
 import { runLoad, type LoadSample } from './load.js'
@@ -24,6 +25,35 @@ export interface HttpCell {
   readonly loaderCpu: number
 }
 
+/**
+ * scopeguard and one other variant of the same framework, loaded together on one CPU in
+ * each round (see `runConcurrentPair`); or, as the control, two instances of the bare server,
+ * whose ratio would be 1 on a perfect method and shows this one's bias and spread.
+ */
+export interface PairedCell {
+  readonly algorithm: BenchAlgorithm
+  readonly mode: TokenMode
+  readonly framework: Variant['framework']
+  /** Variant id of side a: scopeguard, or bare in the control. */
+  readonly a: string
+  /** Variant id of side b. */
+  readonly b: string
+  readonly control: boolean
+  readonly samples: PairSample[]
+  /** Median of the per-round ratios a ÷ b. */
+  readonly ratio: number
+  /** (max − min) / median of those ratios. */
+  readonly spread: number
+  /** Median CPU share of the load generator. */
+  readonly loaderCpu: number
+}
+
+/** What {@link runHttpBench} measured: every variant alone, and scopeguard paired with each other one. */
+export interface HttpResults {
+  readonly cells: HttpCell[]
+  readonly pairs: PairedCell[]
+}
+
 interface RunningServer {
   readonly fixture: IssuerFixture
   readonly variant: Variant
@@ -36,27 +66,46 @@ interface RunningServer {
    * before one comes round again.
    */
   readonly nextToken: () => string
+  /**
+   * The second instance of a bare server: paired with the first as the control, and measured
+   * in its place in odd rounds (see `instanceFor`).
+   */
+  readonly control: boolean
+}
+
+interface Pair {
+  readonly a: RunningServer
+  readonly b: RunningServer
+  readonly mode: TokenMode
+  readonly samples: PairSample[]
 }
 
 /**
  * Starts every variant for every algorithm, checks each answers 200 / 401 / 403 as a correctly
  * configured server must, warms each up, then measures them interleaved: each round visits
  * every (algorithm, token mode, variant) once, odd rounds in reverse order, so drift of the
- * machine during the run (other tenants, thermal state) lands on every cell alike.
+ * machine during the run (other tenants, thermal state) lands on every cell alike. Each round
+ * then loads scopeguard together with every other variant of its framework, one pair at a
+ * time, and a second bare server together with the first (`settings.concurrent`).
  */
 export async function runHttpBench(
   fixtures: readonly IssuerFixture[],
   settings: BenchSettings,
   cpus: CpuPlan,
   log: (line: string) => void,
-): Promise<HttpCell[]> {
+): Promise<HttpResults> {
   const servers: RunningServer[] = []
   const variants = VARIANTS.filter((variant) => settings.variants?.includes(variant.id) ?? true)
   if (variants.length === 0) throw new Error(`BENCH_VARIANTS names no known variant; known: ${VARIANTS.map((v) => v.id).join(', ')}`)
   try {
     // Started together: start-up is mostly loading modules, and nothing is measured yet.
+    const instances = variants.flatMap((variant) =>
+      settings.concurrent && variant.role === 'bare' && variants.some((v) => v.framework === variant.framework && v.role === 'ours')
+        ? [{ variant, control: false }, { variant, control: true }]
+        : [{ variant, control: false }],
+    )
     const starting = fixtures.flatMap((fixture) =>
-      variants.map(async (variant) => {
+      instances.map(async ({ variant, control }) => {
         const serverSettings: ServerSettings = {
           issuer: fixture.issuer.url,
           jwksUri: fixture.issuer.jwksUri,
@@ -65,13 +114,14 @@ export async function runHttpBench(
           algorithm: fixture.algorithm,
         }
         const child = await startChild(variant.module, { cpus, env: { [SERVER_SETTINGS_ENV]: JSON.stringify(serverSettings) } })
-        servers.push({ fixture, variant, child, url: `http://127.0.0.1:${child.port}${ROUTE}`, nextToken: rotate(fixture.pool) })
+        servers.push({ fixture, variant, child, url: `http://127.0.0.1:${child.port}${ROUTE}`, nextToken: rotate(fixture.pool), control })
       }),
     )
     const started = await Promise.allSettled(starting)
     const failure = started.find((result) => result.status === 'rejected')
     if (failure !== undefined) throw failure.reason
-    servers.sort((a, b) => fixtures.indexOf(a.fixture) - fixtures.indexOf(b.fixture) || VARIANTS.indexOf(a.variant) - VARIANTS.indexOf(b.variant))
+    servers.sort((a, b) =>
+      fixtures.indexOf(a.fixture) - fixtures.indexOf(b.fixture) || VARIANTS.indexOf(a.variant) - VARIANTS.indexOf(b.variant) || Number(a.control) - Number(b.control))
     for (const server of servers) await checkServer(server)
     log(`  ${servers.length} servers started and answer correctly; warming up ${settings.warmup} s each`)
     if (settings.warmup > 0) {
@@ -83,20 +133,34 @@ export async function runHttpBench(
     const cells = new Map<RunningServer, Map<TokenMode, LoadSample[]>>()
     // By algorithm, then token mode, then variant, so a round reads like the results table.
     const plan = fixtures.flatMap((fixture) =>
-      TOKEN_MODES.flatMap((mode) => servers.filter((server) => server.fixture === fixture).map((server) => ({ server, mode }))),
+      TOKEN_MODES.flatMap((mode) => servers.filter((server) => server.fixture === fixture && !server.control).map((server) => ({ server, mode }))),
     )
+    const pairs = settings.concurrent ? planPairs(servers) : []
+    // Where a bare server has a second instance, odd rounds measure that one in its place,
+    // alone and in pairs, so both instances share the same history. An Express 5 server's
+    // speed depends on what it has served before (two instances measured in turn differed by
+    // 5–10 % when one of them served most of the samples): alternating puts that difference
+    // into the spread and the control, rather than into every ratio against bare.
+    const twins = new Map(servers.filter((server) => server.control).map((twin) => [
+      servers.find((server) => !server.control && server.fixture === twin.fixture && server.variant === twin.variant) as RunningServer,
+      twin,
+    ]))
+    const instanceFor = (server: RunningServer, round: number): RunningServer => (round % 2 === 1 ? (twins.get(server) ?? server) : server)
     for (let round = 0; round < settings.rounds; round++) {
       const order = round % 2 === 0 ? plan : [...plan].reverse()
-      for (const { server, mode } of order) {
+      for (const { server: cell, mode } of order) {
+        const server = instanceFor(cell, round)
+        const token = mode === 'reused' ? server.fixture.reused : server.nextToken
+        if (settings.leadIn > 0) await runLoad({ url: server.url, connections: settings.connections, seconds: settings.leadIn, token })
         const sample = await runLoad({
           url: server.url,
           connections: settings.connections,
           seconds: settings.duration,
-          token: mode === 'reused' ? server.fixture.reused : server.nextToken,
+          token,
         })
         if (sample.failed > 0) log(`  ! ${server.variant.id} ${server.fixture.algorithm} ${mode}: ${sample.failed} failed requests`)
-        const byMode = cells.get(server) ?? new Map<TokenMode, LoadSample[]>()
-        cells.set(server, byMode)
+        const byMode = cells.get(cell) ?? new Map<TokenMode, LoadSample[]>()
+        cells.set(cell, byMode)
         byMode.set(mode, [...(byMode.get(mode) ?? []), sample])
         log(
           `  round ${round + 1}/${settings.rounds}  ${server.fixture.algorithm} ${mode.padEnd(8)} ${server.variant.id.padEnd(20)}` +
@@ -105,9 +169,29 @@ export async function runHttpBench(
         )
         await sleep(100)
       }
+      for (const pair of round % 2 === 0 ? pairs : [...pairs].reverse()) {
+        // The control compares the two bare instances in both orders; every other pair meets
+        // this round's bare instance (see instanceFor).
+        const [first, second] = pair.b.control
+          ? round % 2 === 0 ? [pair.a, pair.b] : [pair.b, pair.a]
+          : [pair.a, instanceFor(pair.b, round)]
+        const a = { url: first.url, token: pair.mode === 'reused' ? first.fixture.reused : first.nextToken }
+        const b = { url: second.url, token: pair.mode === 'reused' ? second.fixture.reused : second.nextToken }
+        if (settings.leadIn > 0) await runConcurrentPair(a, b, settings.connections, settings.leadIn)
+        const sample = await runConcurrentPair(a, b, settings.connections, settings.duration)
+        pair.samples.push(sample)
+        const name = `${pair.a.variant.id} + ${pair.b.variant.id}${pair.b.control ? ' (control)' : ''}`
+        if (sample.failed > 0) log(`  ! ${name} ${pair.a.fixture.algorithm} ${pair.mode}: ${sample.failed} failed requests`)
+        log(
+          `  round ${round + 1}/${settings.rounds}  ${pair.a.fixture.algorithm} ${pair.mode.padEnd(8)} together: ${name.padEnd(44)}` +
+            ` ${sample.a.toFixed(0).padStart(6)} / ${sample.b.toFixed(0).padStart(6)} req/s = ${sample.ratio.toFixed(3)}` +
+            `  load generator ${(sample.loaderCpu * 100).toFixed(0)}% CPU`,
+        )
+        await sleep(100)
+      }
     }
 
-    return plan.map(({ server, mode }) => {
+    const measured = plan.map(({ server, mode }): HttpCell => {
       const samples = cells.get(server)?.get(mode) ?? []
       const rps = samples.map((sample) => sample.requestsPerSecond)
       return {
@@ -122,9 +206,49 @@ export async function runHttpBench(
         loaderCpu: median(samples.map((sample) => sample.loaderCpu)),
       }
     })
+    return {
+      cells: measured,
+      pairs: pairs.map(({ a, b, mode, samples }) => ({
+        algorithm: a.fixture.algorithm,
+        mode,
+        framework: a.variant.framework,
+        a: a.variant.id,
+        b: b.variant.id,
+        control: b.control,
+        samples,
+        ratio: median(samples.map((sample) => sample.ratio)),
+        spread: spread(samples.map((sample) => sample.ratio)),
+        loaderCpu: median(samples.map((sample) => sample.loaderCpu)),
+      })),
+    }
   } finally {
     await Promise.all(servers.map((server) => server.child.stop()))
   }
+}
+
+/**
+ * The concurrent pairs of a round: per algorithm, token mode and framework, scopeguard with
+ * each other variant, then the bare server with its second instance (the control).
+ */
+function planPairs(servers: readonly RunningServer[]): Pair[] {
+  const pairs: Pair[] = []
+  const groups = new Map<string, RunningServer[]>()
+  for (const server of servers) {
+    const key = `${server.fixture.algorithm} ${server.variant.framework}`
+    groups.set(key, [...(groups.get(key) ?? []), server])
+  }
+  for (const mode of TOKEN_MODES) {
+    for (const group of groups.values()) {
+      const ours = group.find((server) => server.variant.role === 'ours')
+      if (ours === undefined) continue
+      for (const other of group) {
+        if (other !== ours && !other.control) pairs.push({ a: ours, b: other, mode, samples: [] })
+      }
+      const bare = group.filter((server) => server.variant.role === 'bare')
+      if (bare.length === 2) pairs.push({ a: bare[0] as RunningServer, b: bare[1] as RunningServer, mode, samples: [] })
+    }
+  }
+  return pairs
 }
 
 /** Cycles through `pool`, one token per call. */

@@ -10,7 +10,7 @@ import { AUDIENCE, createIssuerFixture, defaultTokenCacheEntries, poolSizeFor, t
 import { runHttpBench } from './http-bench.js'
 import { runMemoryBench } from './memory.js'
 import { runMicroBench } from './micro.js'
-import { computeRatios, httpTable, memoryLines, microTable, ratioTable, writeJson } from './report.js'
+import { computeRatios, httpTable, memoryLines, microTable, pairTable, ratioTable, writeJson } from './report.js'
 import { readSettings } from './settings.js'
 
 const RESULTS = fileURLToPath(new URL('../results/latest.json', import.meta.url))
@@ -70,12 +70,17 @@ try {
 
   const ratios = computeRatios(http, micro, settings.algorithms)
   log(`\nHTTP medians (${settings.rounds} × ${settings.duration} s, ${settings.connections} connections)`)
-  log(httpTable(http))
+  log(httpTable(http.cells))
+  if (http.pairs.length > 0) {
+    log(`\nconcurrent pairs (medians of ${settings.rounds} × ${settings.duration} s, ${settings.connections / 2} connections each)`)
+    log(pairTable(http.pairs))
+  }
   log('\nmicrobenchmark medians')
   log(microTable(micro))
   log('\nmemory')
   log(memoryLines(memory))
   log('\nratios: scopeguard ÷ other (req/s above 1 and p99 below 1 mean scopeguard is faster)')
+  log('req/s: loaded together on one CPU when the run did that (the control row shows that method\'s own error), else one after the other; alone: one after the other')
   log(ratioTable(ratios, settings.algorithms))
   if (ratios.some((ratio) => ratio.loaderBound === true)) {
     log('* the load generator ran at its CPU limit in at least one of the two cells: that server was not saturated, so the true gap is larger than shown')
@@ -96,7 +101,8 @@ try {
     },
     settings: { ...settings, poolSize, tokenCacheEntries: cacheEntries },
     cpus,
-    http,
+    http: http.cells,
+    pairs: http.pairs,
     micro,
     memory,
     ratios,

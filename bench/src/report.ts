@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import type { HttpCell } from './http-bench.js'
+import type { HttpResults } from './http-bench.js'
 import { LOADER_BOUND } from './load.js'
 import { mb, type MemoryResult } from './memory.js'
 import type { MicroCell, MicroSubject } from './micro.js'
@@ -17,8 +17,16 @@ export interface Ratio {
   readonly label: string
   readonly algorithm: BenchAlgorithm
   readonly mode: TokenMode
-  /** Ours ÷ theirs, in requests (or operations) per second: above 1, scopeguard is faster. */
+  /**
+   * Ours ÷ theirs, in requests (or operations) per second: above 1, scopeguard is faster.
+   * For HTTP, from the two loaded together (`runConcurrentPair`) when the run did that, else
+   * from the two loaded one after the other.
+   */
   readonly throughput: number
+  /** HTTP only: ours ÷ theirs from the servers loaded one after the other (interleaved rounds). */
+  readonly alone?: number
+  /** HTTP only: the median ratio of the two bare instances loaded together: the method's own error. */
+  readonly control?: boolean
   /** Ours ÷ theirs at p50 / p99 latency: below 1, scopeguard is faster. Absent for micro. */
   readonly p50?: number
   readonly p99?: number
@@ -39,8 +47,8 @@ export function pairedRatio(ours: readonly number[], theirs: readonly number[]):
   return median(ours.map((value, round) => value / (theirs[round] as number)))
 }
 
-/** Computes every ratio the report shows, each as a {@link pairedRatio}. */
-export function computeRatios(http: readonly HttpCell[], micro: readonly MicroCell[], algorithms: readonly BenchAlgorithm[]): Ratio[] {
+/** Computes every ratio the report shows, each as a {@link pairedRatio} or the median of concurrent pairs. */
+export function computeRatios({ cells: http, pairs }: HttpResults, micro: readonly MicroCell[], algorithms: readonly BenchAlgorithm[]): Ratio[] {
   const ratios: Ratio[] = []
   for (const algorithm of algorithms) {
     for (const mode of TOKEN_MODES) {
@@ -51,16 +59,34 @@ export function computeRatios(http: readonly HttpCell[], micro: readonly MicroCe
         for (const variant of VARIANTS.filter((v) => v.framework === framework && v.role !== 'ours')) {
           const other = http.find((cell) => cell.algorithm === algorithm && cell.mode === mode && cell.variant === variant.id)
           if (other === undefined) continue
+          const alone = pairedRatio(ours.samples.map((x) => x.requestsPerSecond), other.samples.map((x) => x.requestsPerSecond))
+          const together = pairs.find((pair) => pair.algorithm === algorithm && pair.mode === mode && pair.a === ours.variant && pair.b === variant.id && !pair.control)
           ratios.push({
             group: framework,
             versus: variant.id,
             label: `scopeguard / ${variant.label}`,
             algorithm,
             mode,
-            throughput: pairedRatio(ours.samples.map((x) => x.requestsPerSecond), other.samples.map((x) => x.requestsPerSecond)),
+            throughput: together?.ratio ?? alone,
+            alone,
             p50: pairedRatio(ours.samples.map((x) => x.p50), other.samples.map((x) => x.p50)),
             p99: pairedRatio(ours.samples.map((x) => x.p99), other.samples.map((x) => x.p99)),
-            loaderBound: other.loaderCpu >= LOADER_BOUND || ours.loaderCpu >= LOADER_BOUND,
+            loaderBound: together === undefined
+              ? other.loaderCpu >= LOADER_BOUND || ours.loaderCpu >= LOADER_BOUND
+              : together.loaderCpu >= LOADER_BOUND,
+          })
+        }
+        const control = pairs.find((pair) => pair.algorithm === algorithm && pair.mode === mode && pair.framework === framework && pair.control)
+        if (control !== undefined) {
+          ratios.push({
+            group: framework,
+            versus: 'control',
+            label: 'control: bare / bare, a second instance',
+            algorithm,
+            mode,
+            throughput: control.ratio,
+            control: true,
+            loaderBound: control.loaderCpu >= LOADER_BOUND,
           })
         }
       }
@@ -94,25 +120,29 @@ export function formatTable(rows: readonly (readonly string[])[], left = 2): str
 
 const fixed = (value: number | undefined, digits: number): string => (value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(digits))
 
-/** The ratio table: one row per comparison, one column pair (throughput, p99) per algorithm and token mode. */
+/**
+ * The ratio table: one row per comparison, three columns per algorithm and token mode: req/s
+ * (loaded together when the run did that), req/s loaded one after the other, and p99.
+ */
 export function ratioTable(ratios: readonly Ratio[], algorithms: readonly BenchAlgorithm[]): string {
   const columns = algorithms.flatMap((algorithm) => TOKEN_MODES.map((mode) => ({ algorithm, mode })))
-  const header = ['', '', ...columns.flatMap(({ algorithm, mode }) => [`${algorithm} ${mode}`, ''])]
-  const sub = ['', '', ...columns.flatMap(() => ['req/s', 'p99'])]
+  const header = ['', '', ...columns.flatMap(({ algorithm, mode }) => [`${algorithm} ${mode}`, '', ''])]
+  const sub = ['', '', ...columns.flatMap(() => ['req/s', 'alone', 'p99'])]
   const keys = [...new Map(ratios.map((ratio) => [`${ratio.group}:${ratio.versus}`, ratio])).values()]
   const rows = keys.map((key) => [
     key.group,
     key.label,
     ...columns.flatMap(({ algorithm, mode }) => {
       const ratio = ratios.find((r) => r.group === key.group && r.versus === key.versus && r.algorithm === algorithm && r.mode === mode)
-      return [`${fixed(ratio?.throughput, 2)}${ratio?.loaderBound === true ? '*' : ''}`, key.group === 'micro' ? '' : fixed(ratio?.p99, 2)]
+      const http = key.group !== 'micro'
+      return [`${fixed(ratio?.throughput, 2)}${ratio?.loaderBound === true ? '*' : ''}`, http ? fixed(ratio?.alone, 2) : '', http ? fixed(ratio?.p99, 2) : '']
     }),
   ])
   return formatTable([header, sub, ...rows])
 }
 
 /** Absolute medians of the HTTP cells. */
-export function httpTable(http: readonly HttpCell[]): string {
+export function httpTable(http: HttpResults['cells']): string {
   const rows = http.map((cell) => {
     const variant = VARIANTS.find((v) => v.id === cell.variant)
     return [
@@ -126,6 +156,20 @@ export function httpTable(http: readonly HttpCell[]): string {
     ]
   })
   return formatTable([['', '', 'req/s', 'p50 ms', 'p99 ms', 'spread', 'load gen'], ...rows])
+}
+
+/** The concurrent pairs: median ratio, its spread across rounds, the load generator's share. */
+export function pairTable(pairs: HttpResults['pairs']): string {
+  const rows = pairs.map((pair) => [
+    `${pair.algorithm} ${pair.mode}`,
+    `${pair.a} + ${pair.b}${pair.control ? ' (control)' : ''}`,
+    fixed(median(pair.samples.map((sample) => sample.a)), 0),
+    fixed(median(pair.samples.map((sample) => sample.b)), 0),
+    fixed(pair.ratio, 3),
+    `±${fixed(pair.spread * 50, 1)}%`,
+    `${fixed(pair.loaderCpu * 100, 0)}%${pair.loaderCpu >= LOADER_BOUND ? '*' : ''}`,
+  ])
+  return formatTable([['', 'loaded together on one CPU', 'a req/s', 'b req/s', 'a ÷ b', 'spread', 'load gen'], ...rows])
 }
 
 /** Absolute medians of the microbenchmark. */

@@ -19,6 +19,12 @@ export interface BenchSettings {
    * comes round again only after it has been evicted and every request verifies a signature.
    */
   readonly poolSize: number | undefined
+  /**
+   * Whether each round also loads scopeguard together with every other variant on one CPU
+   * (`runConcurrentPair`), the ratios least moved by a noisy machine. `BENCH_CONCURRENT=0`
+   * turns it off; on by default (quick: off).
+   */
+  readonly concurrent: boolean
   /** `BENCH_VARIANTS`: ids of the HTTP variants to run, comma-separated (see `variants.ts`). Default: all. */
   readonly variants: readonly string[] | undefined
   /** `BENCH_ALGORITHMS`, comma-separated. Default `RS256,ES256` (quick: `ES256`, whose tokens mint fastest). */
@@ -32,6 +38,14 @@ export interface BenchSettings {
    * JWKS fetch, JIT tiering. `BENCH_WARMUP`, default 2 (quick: none).
    */
   readonly warmup: number
+  /**
+   * Unmeasured load right before every HTTP sample, in seconds, on the same server(s) with the
+   * same tokens. A server idle since its last turn has shrunk its young generation and handed
+   * pages back; on these VMs faulting them in again is slow, and without this the first part
+   * of a sample measured that, unequally between servers with different idle histories.
+   * `BENCH_LEAD_IN`, default a third of the sample, at least 0.5 s (quick: none).
+   */
+  readonly leadIn: number
 }
 
 const ALGORITHMS: readonly BenchAlgorithm[] = ['RS256', 'ES256']
@@ -42,6 +56,14 @@ function number(env: NodeJS.ProcessEnv, name: string, fallback: number, min: num
   const value = Number(raw)
   if (!Number.isFinite(value) || value < min) throw new Error(`${name} must be a number ≥ ${min}; got ${JSON.stringify(raw)}`)
   return value
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (raw === '1' || raw === 'true') return true
+  if (raw === '0' || raw === 'false') return false
+  throw new Error(`${name} must be 1 or 0; got ${JSON.stringify(raw)}`)
 }
 
 function list(raw: string | undefined): string[] | undefined {
@@ -56,16 +78,19 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): BenchSetting
   for (const name of algorithms) {
     if (!(ALGORITHMS as readonly string[]).includes(name)) throw new Error(`BENCH_ALGORITHMS: ${name} is not one of ${ALGORITHMS.join(', ')}`)
   }
+  const duration = number(env, 'BENCH_DURATION', quick ? 1 : 3, 0.5)
   return {
     quick,
-    duration: number(env, 'BENCH_DURATION', quick ? 1 : 3, 0.5),
+    duration,
     rounds: Math.round(number(env, 'BENCH_ROUNDS', quick ? 1 : 3, 1)),
     connections: Math.round(number(env, 'BENCH_CONNECTIONS', 50, 1)),
     poolSize: env.BENCH_POOL === undefined || env.BENCH_POOL === '' ? undefined : Math.round(number(env, 'BENCH_POOL', 0, 1)),
     algorithms: algorithms as BenchAlgorithm[],
+    concurrent: flag(env, 'BENCH_CONCURRENT', !quick),
     variants: list(env.BENCH_VARIANTS),
     microSeconds: number(env, 'BENCH_MICRO_SECONDS', quick ? 0.2 : 1, 0.05),
     memoryTokens: Math.round(number(env, 'BENCH_MEMORY_TOKENS', quick ? 1000 : 100_000, 100)),
     warmup: number(env, 'BENCH_WARMUP', quick ? 0 : 2, 0),
+    leadIn: number(env, 'BENCH_LEAD_IN', quick ? 0 : Math.max(0.5, duration / 3), 0),
   }
 }
