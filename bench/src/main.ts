@@ -80,7 +80,7 @@ try {
   log('\nmemory')
   log(memoryLines(memory))
   log('\nratios: scopeguard ÷ other (req/s above 1 and p99 below 1 mean scopeguard is faster)')
-  log('req/s: loaded together on one CPU when the run did that (the control row shows that method\'s own error), else one after the other; alone: one after the other')
+  log('alone: req/s with the servers loaded one after the other; together: loaded together on one CPU (the control row is that method\'s own error; it measures thread-pool verifiers, the floor and the peers, slower than alone)')
   log(ratioTable(ratios, settings.algorithms))
   if (ratios.some((ratio) => ratio.loaderBound === true)) {
     log('* the load generator ran at its CPU limit in at least one of the two cells: that server was not saturated, so the true gap is larger than shown')

@@ -18,14 +18,20 @@ export interface Ratio {
   readonly algorithm: BenchAlgorithm
   readonly mode: TokenMode
   /**
-   * Ours ÷ theirs, in requests (or operations) per second: above 1, scopeguard is faster.
-   * For HTTP, from the two loaded together (`runConcurrentPair`) when the run did that, else
-   * from the two loaded one after the other.
+   * Ours ÷ theirs, in requests (or operations) per second: above 1, scopeguard is faster. For
+   * HTTP, from the servers loaded one after the other in interleaved rounds (NaN on the
+   * control row, which has no such figure).
    */
   readonly throughput: number
-  /** HTTP only: ours ÷ theirs from the servers loaded one after the other (interleaved rounds). */
-  readonly alone?: number
-  /** HTTP only: the median ratio of the two bare instances loaded together: the method's own error. */
+  /**
+   * HTTP only: ours ÷ theirs from the two loaded together on one CPU (`runConcurrentPair`),
+   * when the run did that. Unmoved by the machine's swings, and unbiased between servers that
+   * work on one thread (the control row shows it); a server that verifies on libuv's thread
+   * pool (the floor, the peers) measured slower this way than alone, so for those rows read
+   * both columns.
+   */
+  readonly together?: number
+  /** The control row: the two instances of the bare server, loaded together; 1 on a perfect method. */
   readonly control?: boolean
   /** Ours ÷ theirs at p50 / p99 latency: below 1, scopeguard is faster. Absent for micro. */
   readonly p50?: number
@@ -67,13 +73,11 @@ export function computeRatios({ cells: http, pairs }: HttpResults, micro: readon
             label: `scopeguard / ${variant.label}`,
             algorithm,
             mode,
-            throughput: together?.ratio ?? alone,
-            alone,
+            throughput: alone,
+            ...(together === undefined ? {} : { together: together.ratio }),
             p50: pairedRatio(ours.samples.map((x) => x.p50), other.samples.map((x) => x.p50)),
             p99: pairedRatio(ours.samples.map((x) => x.p99), other.samples.map((x) => x.p99)),
-            loaderBound: together === undefined
-              ? other.loaderCpu >= LOADER_BOUND || ours.loaderCpu >= LOADER_BOUND
-              : together.loaderCpu >= LOADER_BOUND,
+            loaderBound: other.loaderCpu >= LOADER_BOUND || ours.loaderCpu >= LOADER_BOUND || (together?.loaderCpu ?? 0) >= LOADER_BOUND,
           })
         }
         const control = pairs.find((pair) => pair.algorithm === algorithm && pair.mode === mode && pair.framework === framework && pair.control)
@@ -84,7 +88,8 @@ export function computeRatios({ cells: http, pairs }: HttpResults, micro: readon
             label: 'control: bare / bare, a second instance',
             algorithm,
             mode,
-            throughput: control.ratio,
+            throughput: NaN,
+            together: control.ratio,
             control: true,
             loaderBound: control.loaderCpu >= LOADER_BOUND,
           })
@@ -122,12 +127,13 @@ const fixed = (value: number | undefined, digits: number): string => (value === 
 
 /**
  * The ratio table: one row per comparison, three columns per algorithm and token mode: req/s
- * (loaded together when the run did that), req/s loaded one after the other, and p99.
+ * with the servers loaded one after the other (`alone`; for micro rows, ops/s), req/s with
+ * the two loaded together, and p99 (alone).
  */
 export function ratioTable(ratios: readonly Ratio[], algorithms: readonly BenchAlgorithm[]): string {
   const columns = algorithms.flatMap((algorithm) => TOKEN_MODES.map((mode) => ({ algorithm, mode })))
   const header = ['', '', ...columns.flatMap(({ algorithm, mode }) => [`${algorithm} ${mode}`, '', ''])]
-  const sub = ['', '', ...columns.flatMap(() => ['req/s', 'alone', 'p99'])]
+  const sub = ['', '', ...columns.flatMap(() => ['alone', 'together', 'p99'])]
   const keys = [...new Map(ratios.map((ratio) => [`${ratio.group}:${ratio.versus}`, ratio])).values()]
   const rows = keys.map((key) => [
     key.group,
@@ -135,7 +141,12 @@ export function ratioTable(ratios: readonly Ratio[], algorithms: readonly BenchA
     ...columns.flatMap(({ algorithm, mode }) => {
       const ratio = ratios.find((r) => r.group === key.group && r.versus === key.versus && r.algorithm === algorithm && r.mode === mode)
       const http = key.group !== 'micro'
-      return [`${fixed(ratio?.throughput, 2)}${ratio?.loaderBound === true ? '*' : ''}`, http ? fixed(ratio?.alone, 2) : '', http ? fixed(ratio?.p99, 2) : '']
+      const bound = ratio?.loaderBound === true ? '*' : ''
+      return [
+        ratio?.control === true ? '' : `${fixed(ratio?.throughput, 2)}${bound}`,
+        http ? `${fixed(ratio?.together, 2)}${ratio?.together === undefined ? '' : bound}` : '',
+        http && ratio?.control !== true ? fixed(ratio?.p99, 2) : '',
+      ]
     }),
   ])
   return formatTable([header, sub, ...rows])
