@@ -80,7 +80,7 @@ try {
   log('\nmemory')
   log(memoryLines(memory))
   log('\nratios: scopeguard ÷ other (req/s above 1 and p99 below 1 mean scopeguard is faster)')
-  log('alone: req/s with the servers loaded one after the other; together: loaded together on one CPU (the control row is that method\'s own error; it measures thread-pool verifiers, the floor and the peers, slower than alone)')
+  log('alone: req/s with the servers loaded one after the other; together: loaded together on one CPU (the control row is that method\'s own error; against the floor and the peers it has read well above alone: take the lower)')
   log(ratioTable(ratios, settings.algorithms))
   if (ratios.some((ratio) => ratio.loaderBound === true)) {
     log('* the load generator ran at its CPU limit in at least one of the two cells: that server was not saturated, so the true gap is larger than shown')

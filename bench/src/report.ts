@@ -25,10 +25,10 @@ export interface Ratio {
   readonly throughput: number
   /**
    * HTTP only: ours ÷ theirs from the two loaded together on one CPU (`runConcurrentPair`),
-   * when the run did that. Unmoved by the machine's swings, and unbiased between servers that
-   * work on one thread (the control row shows it); a server that verifies on libuv's thread
-   * pool (the floor, the peers) measured slower this way than alone, so for those rows read
-   * both columns.
+   * when the run did that. Unmoved by the machine's swings and, between two instances of one
+   * server, unbiased (the control row). Against the floor and the peers it has come out well
+   * above the alone ratio (2× for express-oauth2-jwt-bearer in one run), for reasons not
+   * established, so for those rows read both columns and take the lower.
    */
   readonly together?: number
   /** The control row: the two instances of the bare server, loaded together; 1 on a perfect method. */
