@@ -6,7 +6,7 @@ export default defineConfig({
   resolve: { conditions: ['@scopeguard/source'] },
   ssr: { resolve: { conditions: ['@scopeguard/source'] } },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'bench/src/**/*.test.ts'],
     testTimeout: 15_000,
     hookTimeout: 15_000,
     pool: 'forks',

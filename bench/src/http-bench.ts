@@ -150,7 +150,7 @@ export async function runHttpBench(
       const order = round % 2 === 0 ? plan : [...plan].reverse()
       for (const { server: cell, mode } of order) {
         const server = instanceFor(cell, round)
-        const token = mode === 'reused' ? server.fixture.reused : server.nextToken
+        const token = tokenFor(server, mode)
         if (settings.leadIn > 0) await runLoad({ url: server.url, connections: settings.connections, seconds: settings.leadIn, token })
         const sample = await runLoad({
           url: server.url,
@@ -175,8 +175,8 @@ export async function runHttpBench(
         const [first, second] = pair.b.control
           ? round % 2 === 0 ? [pair.a, pair.b] : [pair.b, pair.a]
           : [pair.a, instanceFor(pair.b, round)]
-        const a = { url: first.url, token: pair.mode === 'reused' ? first.fixture.reused : first.nextToken }
-        const b = { url: second.url, token: pair.mode === 'reused' ? second.fixture.reused : second.nextToken }
+        const a = { url: first.url, token: tokenFor(first, pair.mode) }
+        const b = { url: second.url, token: tokenFor(second, pair.mode) }
         if (settings.leadIn > 0) await runConcurrentPair(a, b, settings.connections, settings.leadIn)
         const sample = await runConcurrentPair(a, b, settings.connections, settings.duration)
         pair.samples.push(sample)
@@ -249,6 +249,11 @@ function planPairs(servers: readonly RunningServer[]): Pair[] {
     }
   }
   return pairs
+}
+
+/** What a server is sent in `mode`: the fixture's one token, or its own walk through the pool. */
+function tokenFor(server: RunningServer, mode: TokenMode): string | (() => string) {
+  return mode === 'reused' ? server.fixture.reused : server.nextToken
 }
 
 /** Cycles through `pool`, one token per call. */
