@@ -24,6 +24,12 @@ export interface ChildOptions {
   readonly env?: Readonly<Record<string, string>>
   /** Extra Node flags, e.g. `--cpu-prof` or `--expose-gc`. */
   readonly nodeArgs?: readonly string[]
+  /**
+   * A command the child runs under, e.g. `['valgrind', '--tool=callgrind']`: it is given
+   * `node` and its arguments. The child's pid is then the launcher's (valgrind runs its
+   * guest in its own process).
+   */
+  readonly launcher?: readonly string[]
   /** Milliseconds to wait for the child's `ready` message. Default 30000. */
   readonly readyTimeout?: number
 }
@@ -44,7 +50,9 @@ const TSX_LOADER = import.meta.resolve('tsx')
  */
 export async function startChild(module: string, options: ChildOptions): Promise<NodeChild> {
   const entry = fileURLToPath(new URL(module, import.meta.url))
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, ...(options.nodeArgs ?? []), entry], {
+  const nodeCommand = [process.execPath, '--import', TSX_LOADER, ...(options.nodeArgs ?? []), entry]
+  const [command, ...args] = [...(options.launcher ?? []), ...nodeCommand] as [string, ...string[]]
+  const child = spawn(command, args, {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     detached: true,
     env: { ...process.env, NODE_ENV: 'production', ...options.env },
