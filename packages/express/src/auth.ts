@@ -8,15 +8,15 @@ import {
   type AuthOptions,
 } from '@scopeguard/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
+import { createAuthAccessorInstaller } from './request-auth-accessor.js'
 import { sendAuthError, sendResourceMetadata } from './respond.js'
 
-// Marks a request that auth() let through without a token (optional mode), so that
-// requireScopes() can answer it with this authenticator's 401. Authenticated requests need no
-// mark: their `req.auth` leads back to the authenticator (see `authenticatorOf`), and adding a
-// property to an Express 5 request is costly (each request object has a map of its own).
-const ANONYMOUS = Symbol.for('scopeguard.express.anonymous')
-
-type AnonymousRequest = Request & { [ANONYMOUS]?: Authenticator }
+// Requests that auth() let through without a token (optional mode), with the authenticator
+// that did, so that requireScopes() can answer them with its 401. Authenticated requests need
+// no entry: their `req.auth` leads back to the authenticator (see `authenticatorOf`). A
+// WeakMap and not a mark on the request: see request-auth-accessor.ts for what adding a
+// property to an Express request costs.
+const anonymousRequests = new WeakMap<Request, Authenticator>()
 
 /** Options of the Express `auth()` middleware; see `AuthOptions` in `@scopeguard/core`. */
 export type ExpressAuthOptions = AuthOptions
@@ -34,6 +34,7 @@ export function auth(options: ExpressAuthOptions): RequestHandler {
   const authenticator = createAuthenticator(options)
   const { acceptBodyToken } = authenticator.options
   const metadata = authenticator.resourceMetadata
+  const installAuthAccessor = createAuthAccessorInstaller()
   return function scopeguardAuth(req: Request, res: Response, next: NextFunction): void {
     // RFC 9728 §3: the metadata is public, so it is answered before authenticating.
     // `originalUrl`, not `url`: the path as received, even where a mount rewrote `req.url`.
@@ -41,6 +42,7 @@ export function auth(options: ExpressAuthOptions): RequestHandler {
       sendResourceMetadata(res, metadata)
       return
     }
+    installAuthAccessor(req)
     // A reused token comes straight from the cache: no request object, no promise.
     const cached = authenticator.cachedResult(authorizationLines(req.rawHeaders))
     if (cached !== undefined) {
@@ -55,7 +57,7 @@ export function auth(options: ExpressAuthOptions): RequestHandler {
           // RFC 6750 §2.3: success responses to query-token requests SHOULD be marked private.
           if (result.location === 'query') res.setHeader('Cache-Control', 'private')
         } else {
-          ;(req as AnonymousRequest)[ANONYMOUS] = authenticator
+          anonymousRequests.set(req, authenticator)
         }
         next()
       },
@@ -66,7 +68,7 @@ export function auth(options: ExpressAuthOptions): RequestHandler {
 
 /** The authenticator of the `auth()` that let this request through, if any. */
 export function requestAuthenticator(req: Request, result: unknown): Authenticator | undefined {
-  return authenticatorOf(result) ?? (req as AnonymousRequest)[ANONYMOUS]
+  return authenticatorOf(result) ?? anonymousRequests.get(req)
 }
 
 /** Sends the error, or hands it to Express's error handling when `handleErrors` is false. */
