@@ -9,6 +9,9 @@ import type { BenchAlgorithm, BenchSettings } from './settings.js'
 import { median, spread } from './stats.js'
 import { TOKEN_MODES, VARIANTS, type TokenMode, type Variant } from './variants.js'
 
+/** Servers started at once; see `runHttpBench`. */
+const STARTING_AT_ONCE = 4
+
 /** All samples of one server variant, for one algorithm and token mode. */
 export interface HttpCell {
   readonly algorithm: BenchAlgorithm
@@ -98,14 +101,18 @@ export async function runHttpBench(
   const variants = VARIANTS.filter((variant) => settings.variants?.includes(variant.id) ?? true)
   if (variants.length === 0) throw new Error(`BENCH_VARIANTS names no known variant; known: ${VARIANTS.map((v) => v.id).join(', ')}`)
   try {
-    // Started together: start-up is mostly loading modules, and nothing is measured yet.
+    // Started a few at a time: start-up is mostly loading modules, and nothing is measured
+    // yet; all 22 at once on two cores (each compiling its TypeScript through tsx) ran past
+    // the 30 s start-up limit on a slow machine.
     const instances = variants.flatMap((variant) =>
       settings.concurrent && variant.role === 'bare' && variants.some((v) => v.framework === variant.framework && v.role === 'ours')
         ? [{ variant, control: false }, { variant, control: true }]
         : [{ variant, control: false }],
     )
-    const starting = fixtures.flatMap((fixture) =>
-      instances.map(async ({ variant, control }) => {
+    const queue = fixtures.flatMap((fixture) => instances.map((instance) => ({ fixture, ...instance })))
+    const startNext = async (): Promise<void> => {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+        const { fixture, variant, control } = next
         const serverSettings: ServerSettings = {
           issuer: fixture.issuer.url,
           jwksUri: fixture.issuer.jwksUri,
@@ -115,9 +122,9 @@ export async function runHttpBench(
         }
         const child = await startChild(variant.module, { cpus, env: { [SERVER_SETTINGS_ENV]: JSON.stringify(serverSettings) } })
         servers.push({ fixture, variant, child, url: `http://127.0.0.1:${child.port}${ROUTE}`, nextToken: rotate(fixture.pool), control })
-      }),
-    )
-    const started = await Promise.allSettled(starting)
+      }
+    }
+    const started = await Promise.allSettled(Array.from({ length: STARTING_AT_ONCE }, startNext))
     const failure = started.find((result) => result.status === 'rejected')
     if (failure !== undefined) throw failure.reason
     servers.sort((a, b) =>
