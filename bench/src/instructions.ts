@@ -21,7 +21,7 @@
 // 8000), BENCH_INSTR_WINDOWS (default 4), BENCH_INSTR_NODE_ARGS (default --single-threaded).
 import { execFile } from 'node:child_process'
 import { Agent, request } from 'node:http'
-import { mkdir, readFile, rm } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { startChild } from './child.js'
@@ -102,6 +102,8 @@ async function sendRequests(agent: Agent, url: URL, token: string | (() => strin
 /** Per-window instructions per request of one variant. */
 async function measure(variant: Variant, serverSettings: ServerSettings, token: string | (() => string)): Promise<number[]> {
   const out = `${directory}${variant.id}-${algorithm}-${mode}.out`
+  // Only this variant's earlier dumps go: another run may be counting other variants beside this one.
+  for (const name of await readdir(directory)) if (`${directory}${name}`.startsWith(`${out}`)) await rm(`${directory}${name}`)
   const child = await startChild(variant.module, {
     cpus: { ...planCpus(), pinned: false },
     env: { [SERVER_SETTINGS_ENV]: JSON.stringify(serverSettings) },
@@ -137,7 +139,6 @@ try {
 } catch {
   throw new Error('valgrind is not installed: this measurement runs each server under valgrind --tool=callgrind (Debian: apt-get install valgrind)')
 }
-await rm(directory, { recursive: true, force: true })
 await mkdir(directory, { recursive: true })
 const fixture = await createIssuerFixture(algorithm, mode === 'distinct' ? poolSizeFor(settings.poolSize, defaultTokenCacheEntries()) : 0)
 const serverSettings: ServerSettings = { issuer: fixture.issuer.url, jwksUri: fixture.issuer.jwksUri, audience: AUDIENCE, scope: REQUIRED_SCOPE, algorithm }
