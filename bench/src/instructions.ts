@@ -18,7 +18,8 @@
 // BENCH_INSTR_VARIANTS (default: express-bare,express-scopeguard,koa-bare,koa-scopeguard),
 // BENCH_INSTR_MODE (reused|distinct, default reused), BENCH_ALGORITHMS (first is used),
 // BENCH_INSTR_WARMUP (requests, default 15000), BENCH_INSTR_REQUESTS (per window, default
-// 8000), BENCH_INSTR_WINDOWS (default 4), BENCH_INSTR_NODE_ARGS (default --single-threaded).
+// 8000), BENCH_INSTR_WINDOWS (default 4), BENCH_INSTR_NODE_ARGS (default --single-threaded),
+// BENCH_INSTR_CACHE_SIM=1 (valgrind's cache simulation too, for a cycle estimate; slower).
 import { execFile } from 'node:child_process'
 import { Agent, request } from 'node:http'
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
@@ -50,6 +51,7 @@ const requests = positiveInteger('BENCH_INSTR_REQUESTS', 8000)
 const windows = positiveInteger('BENCH_INSTR_WINDOWS', 4)
 const algorithm = settings.algorithms[0] ?? 'ES256'
 const NODE_ARGS = (env.BENCH_INSTR_NODE_ARGS ?? '--single-threaded').split(' ').filter((arg) => arg !== '')
+const CACHE_SIM = env.BENCH_INSTR_CACHE_SIM === '1'
 /** Keep-alive connections the requests share; enough that the server always has one waiting. */
 const CONNECTIONS = 10
 const directory = fileURLToPath(new URL('../results/callgrind/', import.meta.url))
@@ -62,12 +64,40 @@ function positiveInteger(name: string, fallback: number): number {
   return value
 }
 
-/** Instructions (callgrind's `Ir`) in one dump file: its `totals:` line. */
-async function instructionsIn(path: string): Promise<number> {
+/** What one window cost the server, per request. */
+interface WindowCost {
+  /** Instructions executed (callgrind's `Ir`). */
+  readonly instructions: number
+  /**
+   * With `BENCH_INSTR_CACHE_SIM=1`: KCachegrind's cycle estimate, Ir + 10 × first-level cache
+   * misses + 100 × last-level misses, of valgrind's simulated caches. Rough, but it charges
+   * a program whose data or code does not fit the caches, which a bare count does not.
+   */
+  readonly cycles: number | undefined
+}
+
+/** The cost recorded in one dump file (its `events:` and `totals:` lines), divided by `requests`. */
+async function windowCost(path: string, requests: number): Promise<WindowCost> {
   const text = await readFile(path, 'utf8')
-  const line = /^(?:totals|summary): (\d+)/m.exec(text)
-  if (line === null) throw new Error(`${path}: no totals line`)
-  return Number(line[1])
+  const events = /^events: (.+)$/m.exec(text)?.[1]?.trim().split(/\s+/)
+  const totals = /^(?:totals|summary): (.+)$/m.exec(text)?.[1]?.trim().split(/\s+/).map(Number)
+  if (events === undefined || totals === undefined) throw new Error(`${path}: no events or totals line`)
+  const count = (name: string): number | undefined => {
+    const index = events.indexOf(name)
+    return index === -1 ? undefined : (totals[index] ?? 0)
+  }
+  const instructions = count('Ir')
+  if (instructions === undefined) throw new Error(`${path}: no Ir event`)
+  const firstLevel = ['I1mr', 'D1mr', 'D1mw'].map(count)
+  const lastLevel = ['ILmr', 'DLmr', 'DLmw'].map(count)
+  const cycles = [...firstLevel, ...lastLevel].some((value) => value === undefined)
+    ? undefined
+    : instructions + 10 * sum(firstLevel as number[]) + 100 * sum(lastLevel as number[])
+  return { instructions: instructions / requests, cycles: cycles === undefined ? undefined : cycles / requests }
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((total, value) => total + value, 0)
 }
 
 /**
@@ -99,8 +129,8 @@ async function sendRequests(agent: Agent, url: URL, token: string | (() => strin
   await Promise.all(Array.from({ length: Math.min(concurrency, amount) }, worker))
 }
 
-/** Per-window instructions per request of one variant. */
-async function measure(variant: Variant, serverSettings: ServerSettings, token: string | (() => string)): Promise<number[]> {
+/** Per-window cost per request of one variant. */
+async function measure(variant: Variant, serverSettings: ServerSettings, token: string | (() => string)): Promise<WindowCost[]> {
   const out = `${directory}${variant.id}-${algorithm}-${mode}.out`
   // Only this variant's earlier dumps go: another run may be counting other variants beside this one.
   for (const name of await readdir(directory)) if (`${directory}${name}`.startsWith(`${out}`)) await rm(`${directory}${name}`)
@@ -108,7 +138,7 @@ async function measure(variant: Variant, serverSettings: ServerSettings, token: 
     cpus: { ...planCpus(), pinned: false },
     env: { [SERVER_SETTINGS_ENV]: JSON.stringify(serverSettings) },
     nodeArgs: NODE_ARGS,
-    launcher: ['valgrind', '-q', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${out}`],
+    launcher: ['valgrind', '-q', '--tool=callgrind', '--instr-atstart=no', ...(CACHE_SIM ? ['--cache-sim=yes'] : []), `--callgrind-out-file=${out}`],
     readyTimeout: 300_000,
   })
   const pid = String(child.process.pid)
@@ -117,7 +147,7 @@ async function measure(variant: Variant, serverSettings: ServerSettings, token: 
   const load = (amount: number): Promise<void> => sendRequests(agent, url, token, amount, CONNECTIONS)
   try {
     await load(warmup)
-    const perRequest: number[] = []
+    const perRequest: WindowCost[] = []
     for (let window = 1; window <= windows; window++) {
       await run('callgrind_control', ['--instr=on', pid])
       await load(requests)
@@ -125,7 +155,7 @@ async function measure(variant: Variant, serverSettings: ServerSettings, token: 
       // between windows would throw away the translated code and make the next window pay
       // for translating it again (valgrind's work, but it perturbs the guest's timing).
       await run('callgrind_control', ['--dump', pid])
-      perRequest.push((await instructionsIn(`${out}.${window}`)) / requests)
+      perRequest.push(await windowCost(`${out}.${window}`, requests))
     }
     return perRequest
   } finally {
@@ -144,15 +174,21 @@ const fixture = await createIssuerFixture(algorithm, mode === 'distinct' ? poolS
 const serverSettings: ServerSettings = { issuer: fixture.issuer.url, jwksUri: fixture.issuer.jwksUri, audience: AUDIENCE, scope: REQUIRED_SCOPE, algorithm }
 const token = mode === 'reused' ? fixture.reused : rotate(fixture.pool)
 console.log(`instructions per request (callgrind), ${algorithm}, ${mode} token; ${warmup} warm-up requests, ${windows} windows of ${requests}`)
-const results = new Map<string, number>()
+const results = new Map<string, { instructions: number; cycles: number | undefined }>()
+const format = (value: number): string => Math.round(value).toLocaleString('en')
 try {
   for (const variant of variants) {
     const started = Date.now()
     const perRequest = await measure(variant, serverSettings, token)
-    const middle = median(perRequest)
-    results.set(variant.id, middle)
-    const spread = (Math.max(...perRequest) - Math.min(...perRequest)) / middle
-    console.log(`${variant.id.padEnd(20)} ${Math.round(middle).toLocaleString('en').padStart(10)}  windows ${perRequest.map((n) => Math.round(n).toLocaleString('en')).join(' / ')}  spread ${(100 * spread).toFixed(1)} %  (${((Date.now() - started) / 1000).toFixed(0)} s)`)
+    const instructions = perRequest.map((window) => window.instructions)
+    const middle = median(instructions)
+    const cycles = perRequest.every((window) => window.cycles !== undefined) ? median(perRequest.map((window) => window.cycles as number)) : undefined
+    results.set(variant.id, { instructions: middle, cycles })
+    const spread = (Math.max(...instructions) - Math.min(...instructions)) / middle
+    console.log(
+      `${variant.id.padEnd(20)} ${format(middle).padStart(10)}  windows ${instructions.map(format).join(' / ')}  spread ${(100 * spread).toFixed(1)} %` +
+        `${cycles === undefined ? '' : `  estimated cycles ${format(cycles)}`}  (${((Date.now() - started) / 1000).toFixed(0)} s)`,
+    )
   }
 } finally {
   await fixture.issuer.close()
@@ -160,7 +196,9 @@ try {
 for (const framework of ['express', 'koa'] as const) {
   const bare = results.get(`${framework}-bare`)
   if (bare === undefined) continue
-  for (const [id, count] of results) {
-    if (id.startsWith(`${framework}-`) && id !== `${framework}-bare`) console.log(`${id} / ${framework}-bare: ${(count / bare).toFixed(3)} instructions, i.e. at equal instructions per second ${(bare / count).toFixed(3)} of bare throughput`)
+  for (const [id, cost] of results) {
+    if (!id.startsWith(`${framework}-`) || id === `${framework}-bare`) continue
+    const byCycles = cost.cycles === undefined || bare.cycles === undefined ? '' : `; by estimated cycles ${(bare.cycles / cost.cycles).toFixed(3)}`
+    console.log(`${id} / ${framework}-bare: ${(cost.instructions / bare.instructions).toFixed(3)} instructions, i.e. at equal instructions per second ${(bare.instructions / cost.instructions).toFixed(3)} of bare throughput${byCycles}`)
   }
 }
