@@ -51,7 +51,8 @@ const requests = positiveInteger('BENCH_INSTR_REQUESTS', 8000)
 const windows = positiveInteger('BENCH_INSTR_WINDOWS', 4)
 const algorithm = settings.algorithms[0] ?? 'ES256'
 const NODE_ARGS = (env.BENCH_INSTR_NODE_ARGS ?? '--single-threaded').split(' ').filter((arg) => arg !== '')
-const CACHE_SIM = env.BENCH_INSTR_CACHE_SIM === '1'
+const CACHE_SIM = ['1', 'true'].includes(env.BENCH_INSTR_CACHE_SIM ?? '')
+if (!['', '0', '1', 'false', 'true'].includes(env.BENCH_INSTR_CACHE_SIM ?? '')) throw new Error('BENCH_INSTR_CACHE_SIM must be 1 or 0')
 /** Keep-alive connections the requests share; enough that the server always has one waiting. */
 const CONNECTIONS = 10
 const directory = fileURLToPath(new URL('../results/callgrind/', import.meta.url))
@@ -174,7 +175,7 @@ const fixture = await createIssuerFixture(algorithm, mode === 'distinct' ? poolS
 const serverSettings: ServerSettings = { issuer: fixture.issuer.url, jwksUri: fixture.issuer.jwksUri, audience: AUDIENCE, scope: REQUIRED_SCOPE, algorithm }
 const token = mode === 'reused' ? fixture.reused : rotate(fixture.pool)
 console.log(`instructions per request (callgrind), ${algorithm}, ${mode} token; ${warmup} warm-up requests, ${windows} windows of ${requests}`)
-const results = new Map<string, { instructions: number; cycles: number | undefined }>()
+const results = new Map<string, WindowCost>()
 const format = (value: number): string => Math.round(value).toLocaleString('en')
 try {
   for (const variant of variants) {
