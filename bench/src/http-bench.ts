@@ -234,8 +234,9 @@ export async function runHttpBench(
 }
 
 /**
- * The concurrent pairs of a round: per algorithm, token mode and framework, scopeguard with
- * each other variant, then the bare server with its second instance (the control).
+ * The concurrent pairs of a round: per algorithm, token mode and framework, each form of
+ * scopeguard with each other variant, then the bare server with its second instance (the
+ * control).
  */
 function planPairs(servers: readonly RunningServer[]): Pair[] {
   const pairs: Pair[] = []
@@ -246,10 +247,10 @@ function planPairs(servers: readonly RunningServer[]): Pair[] {
   }
   for (const mode of TOKEN_MODES) {
     for (const group of groups.values()) {
-      const ours = group.find((server) => server.variant.role === 'ours')
-      if (ours === undefined) continue
-      for (const other of group) {
-        if (other !== ours && !other.control) pairs.push({ a: ours, b: other, mode, samples: [] })
+      for (const ours of group.filter((server) => server.variant.role === 'ours')) {
+        for (const other of group) {
+          if (other.variant.role !== 'ours' && !other.control) pairs.push({ a: ours, b: other, mode, samples: [] })
+        }
       }
       const bare = group.filter((server) => server.variant.role === 'bare')
       if (bare.length === 2) pairs.push({ a: bare[0] as RunningServer, b: bare[1] as RunningServer, mode, samples: [] })

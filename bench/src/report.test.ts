@@ -51,6 +51,17 @@ describe('computeRatios with concurrent pairs', () => {
     expect(alone.some((ratio) => ratio.control === true)).toBe(false)
   })
 
+  it('gives the one-middleware form rows of its own, keyed by its id', () => {
+    const withRoute = computeRatios({
+      cells: [...cells, cell('express-scopeguard-route', [950, 1000, 990])],
+      pairs: [...pairs, pair('express-scopeguard-route', 'express-bare', [0.97, 0.98, 0.99])],
+    }, [], ['ES256'])
+    const route = withRoute.find((ratio) => ratio.versus === 'express-scopeguard-route:express-bare')
+    expect(route).toMatchObject({ label: 'scopeguard, one middleware / bare', throughput: 0.99, together: 0.98 })
+    // The app-wide form keeps its rows and figures.
+    expect(withRoute.find((ratio) => ratio.versus === 'express-bare')).toMatchObject({ label: 'scopeguard / bare', throughput: 0.9, together: 0.95 })
+  })
+
   it('prints alone, together and p99, leaving the control row blank where it has no figure', () => {
     const lines = ratioTable(ratios, ['ES256']).split('\n')
     expect(lines[1]).toMatch(/alone\s+together\s+p99/)

@@ -59,26 +59,31 @@ export function computeRatios({ cells: http, pairs }: HttpResults, micro: readon
   for (const algorithm of algorithms) {
     for (const mode of TOKEN_MODES) {
       for (const framework of ['express', 'koa'] as const) {
-        const ours = http.find((cell) => cell.algorithm === algorithm && cell.mode === mode && cell.variant === `${framework}-scopeguard`)
-        if (ours === undefined) continue
-        // Every other variant on the same framework: bare (the ceiling), the jose floor, the peers.
-        for (const variant of VARIANTS.filter((v) => v.framework === framework && v.role !== 'ours')) {
-          const other = http.find((cell) => cell.algorithm === algorithm && cell.mode === mode && cell.variant === variant.id)
-          if (other === undefined) continue
-          const alone = pairedRatio(ours.samples.map((x) => x.requestsPerSecond), other.samples.map((x) => x.requestsPerSecond))
-          const together = pairs.find((pair) => pair.algorithm === algorithm && pair.mode === mode && pair.a === ours.variant && pair.b === variant.id && !pair.control)
-          ratios.push({
-            group: framework,
-            versus: variant.id,
-            label: `scopeguard / ${variant.label}`,
-            algorithm,
-            mode,
-            throughput: alone,
-            ...(together === undefined ? {} : { together: together.ratio }),
-            p50: pairedRatio(ours.samples.map((x) => x.p50), other.samples.map((x) => x.p50)),
-            p99: pairedRatio(ours.samples.map((x) => x.p99), other.samples.map((x) => x.p99)),
-            loaderBound: other.loaderCpu >= LOADER_BOUND || ours.loaderCpu >= LOADER_BOUND || (together?.loaderCpu ?? 0) >= LOADER_BOUND,
-          })
+        // Each form of scopeguard (app-wide + requireScopes(), one middleware) against every
+        // other variant on the same framework: bare (the ceiling), the jose floor, the peers.
+        for (const oursVariant of VARIANTS.filter((v) => v.framework === framework && v.role === 'ours')) {
+          const ours = http.find((cell) => cell.algorithm === algorithm && cell.mode === mode && cell.variant === oursVariant.id)
+          if (ours === undefined) continue
+          // The first form keeps the plain `versus` id that earlier results used.
+          const prefix = oursVariant.id === `${framework}-scopeguard` ? '' : `${oursVariant.id}:`
+          for (const variant of VARIANTS.filter((v) => v.framework === framework && v.role !== 'ours')) {
+            const other = http.find((cell) => cell.algorithm === algorithm && cell.mode === mode && cell.variant === variant.id)
+            if (other === undefined) continue
+            const alone = pairedRatio(ours.samples.map((x) => x.requestsPerSecond), other.samples.map((x) => x.requestsPerSecond))
+            const together = pairs.find((pair) => pair.algorithm === algorithm && pair.mode === mode && pair.a === ours.variant && pair.b === variant.id && !pair.control)
+            ratios.push({
+              group: framework,
+              versus: `${prefix}${variant.id}`,
+              label: `${oursVariant.label} / ${variant.label}`,
+              algorithm,
+              mode,
+              throughput: alone,
+              ...(together === undefined ? {} : { together: together.ratio }),
+              p50: pairedRatio(ours.samples.map((x) => x.p50), other.samples.map((x) => x.p50)),
+              p99: pairedRatio(ours.samples.map((x) => x.p99), other.samples.map((x) => x.p99)),
+              loaderBound: other.loaderCpu >= LOADER_BOUND || ours.loaderCpu >= LOADER_BOUND || (together?.loaderCpu ?? 0) >= LOADER_BOUND,
+            })
+          }
         }
         const control = pairs.find((pair) => pair.algorithm === algorithm && pair.mode === mode && pair.framework === framework && pair.control)
         if (control !== undefined) {

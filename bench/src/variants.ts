@@ -4,7 +4,8 @@ export interface Variant {
   readonly id: string
   readonly framework: 'express' | 'koa'
   /**
-   * `bare`: no authentication; `ours`: scopeguard; `floor`: the cheapest correct check,
+   * `bare`: no authentication; `ours`: scopeguard (as `app.use(auth())` + `requireScopes()`,
+   * or in the one-middleware form); `floor`: the cheapest correct check,
    * hand-rolled on jose, with no cache; `peer`: another library.
    */
   readonly role: 'bare' | 'ours' | 'floor' | 'peer'
@@ -17,11 +18,19 @@ export interface Variant {
 export const VARIANTS: readonly Variant[] = [
   { id: 'express-bare', framework: 'express', role: 'bare', label: 'bare', module: './servers/express-bare.ts' },
   { id: 'express-scopeguard', framework: 'express', role: 'ours', label: 'scopeguard', module: './servers/express-scopeguard.ts' },
+  {
+    id: 'express-scopeguard-route',
+    framework: 'express',
+    role: 'ours',
+    label: 'scopeguard, one middleware',
+    module: './servers/express-scopeguard-route.ts',
+  },
   { id: 'express-jose', framework: 'express', role: 'floor', label: 'jose.jwtVerify (floor)', module: './servers/express-jose.ts' },
   { id: 'express-auth0', framework: 'express', role: 'peer', label: 'express-oauth2-jwt-bearer', module: './servers/express-auth0.ts' },
   { id: 'express-jwt', framework: 'express', role: 'peer', label: 'express-jwt + jwks-rsa', module: './servers/express-jwt.ts' },
   { id: 'koa-bare', framework: 'koa', role: 'bare', label: 'bare', module: './servers/koa-bare.ts' },
   { id: 'koa-scopeguard', framework: 'koa', role: 'ours', label: 'scopeguard', module: './servers/koa-scopeguard.ts' },
+  { id: 'koa-scopeguard-route', framework: 'koa', role: 'ours', label: 'scopeguard, one middleware', module: './servers/koa-scopeguard-route.ts' },
   { id: 'koa-jose', framework: 'koa', role: 'floor', label: 'jose.jwtVerify (floor)', module: './servers/koa-jose.ts' },
   { id: 'koa-jwt', framework: 'koa', role: 'peer', label: 'koa-jwt + jwks-rsa', module: './servers/koa-jwt.ts' },
 ]

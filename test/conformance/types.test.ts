@@ -1,5 +1,5 @@
 import type { AccessTokenClaims, AuthError, AuthErrorCode, AuthResult } from '@scopeguard/core'
-import { auth as expressAuth, requireScopes as expressRequireScopes } from '@scopeguard/express'
+import { auth as expressAuth, defineScopes as defineExpressScopes, requireScopes as expressRequireScopes, type ScopeRequirement } from '@scopeguard/express'
 import { auth as koaAuth, requireScopes as koaRequireScopes } from '@scopeguard/koa'
 import type { Request as ExpressRequest, RequestHandler } from 'express'
 import type { DefaultState, Middleware } from 'koa'
@@ -18,10 +18,30 @@ describe('public types', () => {
   })
 
   it('the middleware factories return framework middleware', () => {
-    expectTypeOf(expressAuth).returns.toEqualTypeOf<RequestHandler>()
+    expectTypeOf(expressAuth).returns.toExtend<RequestHandler>()
     expectTypeOf(expressRequireScopes).returns.toEqualTypeOf<RequestHandler>()
-    expectTypeOf(koaAuth).returns.toEqualTypeOf<Middleware>()
+    expectTypeOf(koaAuth).returns.toExtend<Middleware>()
     expectTypeOf(koaRequireScopes).returns.toEqualTypeOf<Middleware>()
+  })
+
+  it("auth().requireScopes() is framework middleware, limited to the catalogue's scopes when auth() has one", () => {
+    // Never called: a misspelt scope would (rightly) throw at start-up.
+    const compileOnly = (): void => {
+      const { catalogue } = defineExpressScopes({ 'read:appointments': 'Read', admin: { description: 'All', implies: '*' } })
+      const typed = expressAuth({ issuer: 'https://i/', audience: 'a', scopes: catalogue })
+      expectTypeOf(typed.requireScopes('read:appointments')).toEqualTypeOf<RequestHandler>()
+      // @ts-expect-error not in the catalogue
+      typed.requireScopes('read:apointments')
+      // @ts-expect-error not in the catalogue, inside a combinator
+      typed.requireScopes({ anyOf: ['admin', 'write'] })
+      const koaTyped = koaAuth({ issuer: 'https://i/', audience: 'a', scopes: catalogue })
+      expectTypeOf(koaTyped.requireScopes('admin')).toEqualTypeOf<Middleware>()
+      // @ts-expect-error not in the catalogue
+      koaTyped.requireScopes('root')
+      // Without a catalogue, any scope.
+      expectTypeOf(expressAuth({ issuer: 'https://i/', audience: 'a' }).requireScopes).parameter(0).toEqualTypeOf<ScopeRequirement>()
+    }
+    expectTypeOf(compileOnly).toBeFunction()
   })
 
   it('options are checked by the compiler too', () => {

@@ -2,10 +2,16 @@ import {
   authenticatorOf,
   authorizationLines,
   bearerRequestFromNode,
+  compileRequirement,
   createAuthenticator,
   isAuthError,
+  tagRequirement,
   type Authenticator,
   type AuthOptions,
+  type AuthResult,
+  type CompiledRequirement,
+  type ScopeCatalogue,
+  type ScopeRequirementOf,
 } from '@scopeguard/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { createAuthAccessorInstaller } from './request-auth-accessor.js'
@@ -19,7 +25,25 @@ import { sendAuthError, sendResourceMetadata } from './respond.js'
 const anonymousRequests = new WeakMap<Request, Authenticator>()
 
 /** Options of the Express `auth()` middleware; see `AuthOptions` in `@scopeguard/core`. */
-export type ExpressAuthOptions = AuthOptions
+export type ExpressAuthOptions<S extends string = string> = AuthOptions & { scopes?: ScopeCatalogue<S> }
+
+/** What `auth()` returns: the middleware, and route guards that authenticate with it. */
+export interface ExpressAuth<S extends string = string> extends RequestHandler {
+  /**
+   * One route middleware that authenticates the request with this `auth()` and then requires
+   * the scopes, for routes that `app.use()` of this `auth()` does not cover (on a route behind
+   * it, only the scopes are checked). It answers as `auth()` followed by `requireScopes()`
+   * would, costs one middleware instead of two, and leaves the other routes public. With
+   * `auth({ scopes: catalogue })` the scopes must be the catalogue's (a typo fails at
+   * start-up) and a scope implying a required one satisfies it, as with `defineScopes()`.
+   *
+   * @example
+   * const authenticate = auth({ issuer: 'https://idp.example.com/', audience: 'https://api.example.com/calendar' })
+   * app.get('/appointments', authenticate.requireScopes('read:appointments'), list)
+   * app.get('/health', health) // public
+   */
+  requireScopes(...requirements: ScopeRequirementOf<S>[]): RequestHandler
+}
 
 /**
  * Verifies the request's bearer token and sets `req.auth`. Failures are answered per
@@ -30,24 +54,20 @@ export type ExpressAuthOptions = AuthOptions
  * @example
  * app.use(auth({ issuer: 'https://idp.example.com/', audience: 'https://api.example.com/calendar' }))
  */
-export function auth(options: ExpressAuthOptions): RequestHandler {
+export function auth<S extends string = string>(options: ExpressAuthOptions<S>): ExpressAuth<S> {
   const authenticator = createAuthenticator(options)
-  const { acceptBodyToken } = authenticator.options
+  const { acceptBodyToken, scopes: catalogue } = authenticator.options
   const metadata = authenticator.resourceMetadata
   const installAuthAccessor = createAuthAccessorInstaller()
-  return function scopeguardAuth(req: Request, res: Response, next: NextFunction): void {
-    // RFC 9728 §3: the metadata is public, so it is answered before authenticating.
-    // `originalUrl`, not `url`: the path as received, even where a mount rewrote `req.url`.
-    if (metadata !== undefined && metadata.matches(req.method, req.originalUrl)) {
-      sendResourceMetadata(res, metadata)
-      return
-    }
+
+  /** Authenticates `req`, sets `req.auth`, then checks `requirement` (when given) and calls `next()`, or answers the failure. */
+  function authenticate(req: Request, res: Response, next: NextFunction, requirement: CompiledRequirement | undefined): void {
     installAuthAccessor(req)
     // A reused token comes straight from the cache: no request object, no promise.
     const cached = authenticator.cachedResult(authorizationLines(req.rawHeaders))
     if (cached !== undefined) {
       req.auth = cached
-      next()
+      authorizeThenContinue(authenticator, cached, requirement, res, next)
       return
     }
     authenticator.authenticate(bearerRequestFromNode(req, acceptBodyToken ? req.body : undefined)).then(
@@ -59,16 +79,57 @@ export function auth(options: ExpressAuthOptions): RequestHandler {
         } else {
           anonymousRequests.set(req, authenticator)
         }
-        next()
+        authorizeThenContinue(authenticator, result, requirement, res, next)
       },
       (err: unknown) => fail(authenticator, res, next, err),
     )
   }
+
+  const middleware = function scopeguardAuth(req: Request, res: Response, next: NextFunction): void {
+    // RFC 9728 §3: the metadata is public, so it is answered before authenticating.
+    // `originalUrl`, not `url`: the path as received, even where a mount rewrote `req.url`.
+    if (metadata !== undefined && metadata.matches(req.method, req.originalUrl)) {
+      sendResourceMetadata(res, metadata)
+      return
+    }
+    authenticate(req, res, next, undefined)
+  }
+
+  function requireScopes(...requirements: ScopeRequirementOf<S>[]): RequestHandler {
+    const requirement = catalogue?.compile(requirements, 'requireScopes()') ?? compileRequirement(requirements, 'requireScopes()')
+    return tagRequirement(function scopeguardRequireScopes(req: Request, res: Response, next: NextFunction): void {
+      const result = req.auth as AuthResult | undefined
+      // Behind app.use() of this same auth() the request is authenticated already.
+      if (requestAuthenticator(req, result) === authenticator) authorizeThenContinue(authenticator, result, requirement, res, next)
+      else authenticate(req, res, next, requirement)
+    }, requirement)
+  }
+
+  return Object.assign(middleware, { requireScopes })
 }
 
 /** The authenticator of the `auth()` that let this request through, if any. */
 export function requestAuthenticator(req: Request, result: unknown): Authenticator | undefined {
   return authenticatorOf(result) ?? anonymousRequests.get(req)
+}
+
+/** Checks `requirement` (none: nothing to check) and calls `next()`, or answers the failure. */
+export function authorizeThenContinue(
+  authenticator: Authenticator,
+  result: AuthResult | undefined,
+  requirement: CompiledRequirement | undefined,
+  res: Response,
+  next: NextFunction,
+): void {
+  if (requirement !== undefined) {
+    try {
+      authenticator.authorize(result, requirement)
+    } catch (err) {
+      fail(authenticator, res, next, err)
+      return
+    }
+  }
+  next()
 }
 
 /** Sends the error, or hands it to Express's error handling when `handleErrors` is false. */

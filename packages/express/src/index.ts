@@ -1,7 +1,7 @@
 import './augment.js'
 
 export { auth } from './auth.js'
-export type { ExpressAuthOptions } from './auth.js'
+export type { ExpressAuth, ExpressAuthOptions } from './auth.js'
 export { requireScopes } from './require-scopes.js'
 export { defineScopes } from './define-scopes.js'
 export type { ExpressScopes } from './define-scopes.js'

@@ -1,6 +1,6 @@
 import { compileRequirement, tagRequirement, type CompiledRequirement, type ScopeRequirement } from '@scopeguard/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { fail, requestAuthenticator } from './auth.js'
+import { authorizeThenContinue, requestAuthenticator } from './auth.js'
 
 /**
  * Requires every given scope or requirement (all-of); combine with `anyOf` / `allOf` for
@@ -15,7 +15,8 @@ export function requireScopes(...requirements: ScopeRequirement[]): RequestHandl
 
 const NOT_AUTHENTICATED =
   'scopeguard: requireScopes() ran on a request that auth() did not let through (req.auth is not its result); ' +
-  'add app.use(auth({...})) before this route, and do not replace req.auth.'
+  'add app.use(auth({...})) before this route, or guard the route with the one-middleware form ' +
+  'authenticate.requireScopes(...) (authenticate = auth({...})), and do not replace req.auth.'
 
 /** The middleware checking a compiled requirement, tagged with it for `listRoutes()`. */
 export function requirementMiddleware(requirement: CompiledRequirement): RequestHandler {
@@ -26,12 +27,6 @@ export function requirementMiddleware(requirement: CompiledRequirement): Request
       next(new Error(NOT_AUTHENTICATED))
       return
     }
-    try {
-      authenticator.authorize(result, requirement)
-    } catch (err) {
-      fail(authenticator, res, next, err)
-      return
-    }
-    next()
+    authorizeThenContinue(authenticator, result, requirement, res, next)
   }, requirement)
 }

@@ -2,12 +2,18 @@ import {
   authenticatorOf,
   authorizationLines,
   bearerRequestFromNode,
+  compileRequirement,
   createAuthenticator,
   errorBody,
   isAuthError,
+  tagRequirement,
   type AuthError,
   type Authenticator,
   type AuthOptions,
+  type AuthResult,
+  type CompiledRequirement,
+  type ScopeCatalogue,
+  type ScopeRequirementOf,
 } from '@scopeguard/core'
 import type { Context, Middleware, Next } from 'koa'
 
@@ -19,7 +25,25 @@ const ANONYMOUS = Symbol.for('scopeguard.koa.anonymous')
 type AnonymousContext = Context & { [ANONYMOUS]?: Authenticator }
 
 /** Options of the Koa `auth()` middleware; see `AuthOptions` in `@scopeguard/core`. */
-export type KoaAuthOptions = AuthOptions
+export type KoaAuthOptions<S extends string = string> = AuthOptions & { scopes?: ScopeCatalogue<S> }
+
+/** What `auth()` returns: the middleware, and route guards that authenticate with it. */
+export interface KoaAuth<S extends string = string> extends Middleware {
+  /**
+   * One route middleware that authenticates the request with this `auth()` and then requires
+   * the scopes, for routes that `app.use()` of this `auth()` does not cover (on a route behind
+   * it, only the scopes are checked). It answers as `auth()` followed by `requireScopes()`
+   * would, costs one middleware instead of two, and leaves the other routes public. With
+   * `auth({ scopes: catalogue })` the scopes must be the catalogue's (a typo fails at
+   * start-up) and a scope implying a required one satisfies it, as with `defineScopes()`.
+   *
+   * @example
+   * const authenticate = auth({ issuer: 'https://idp.example.com/', audience: 'https://api.example.com/calendar' })
+   * router.get('/appointments', authenticate.requireScopes('read:appointments'), list)
+   * router.get('/health', health) // public
+   */
+  requireScopes(...requirements: ScopeRequirementOf<S>[]): Middleware
+}
 
 /**
  * Verifies the request's bearer token and sets `ctx.state.auth`. Failures are answered per
@@ -31,32 +55,26 @@ export type KoaAuthOptions = AuthOptions
  * @example
  * app.use(auth({ issuer: 'https://idp.example.com/', audience: 'https://api.example.com/calendar' }))
  */
-export function auth(options: KoaAuthOptions): Middleware {
+export function auth<S extends string = string>(options: KoaAuthOptions<S>): KoaAuth<S> {
   const authenticator = createAuthenticator(options)
-  const { acceptBodyToken } = authenticator.options
+  const { acceptBodyToken, scopes: catalogue } = authenticator.options
   const metadata = authenticator.resourceMetadata
-  // Not an async function: a cache hit hands back next()'s own promise, with no promise
-  // of ours around it and no extra turns of the microtask queue (koa-compose takes any value).
-  return function scopeguardAuth(ctx: Context, next: Next): Promise<void> | undefined {
-    // RFC 9728 §3: the metadata is public, so it is answered before authenticating.
-    // `originalUrl`: the path as received, even if a mount rewrote `ctx.path`.
-    if (metadata !== undefined && metadata.matches(ctx.method, ctx.originalUrl)) {
-      ctx.status = 200
-      // Headers first: Koa keeps a Content-Type that is already set when the body is a string.
-      ctx.set(metadata.headers)
-      ctx.body = metadata.body
-      return undefined
-    }
+
+  // Not async functions: a cache hit hands back next()'s own promise, with no promise of
+  // ours around it and no extra turns of the microtask queue (koa-compose takes any value).
+
+  /** Authenticates, sets `ctx.state.auth`, then checks `requirement` (when given) and calls `next()`, or answers the failure. */
+  function authenticate(ctx: Context, next: Next, requirement: CompiledRequirement | undefined): Promise<void> | undefined {
     // A reused token comes straight from the cache: no request object, no awaited promise.
     const cached = authenticator.cachedResult(authorizationLines(ctx.req.rawHeaders))
     if (cached !== undefined) {
       ctx.state.auth = cached
-      return next()
+      return authorizeThenContinue(authenticator, ctx, next, cached, requirement)
     }
-    return authenticateThenContinue(ctx, next)
+    return authenticateThenContinue(ctx, next, requirement)
   }
 
-  async function authenticateThenContinue(ctx: Context, next: Next): Promise<void> {
+  async function authenticateThenContinue(ctx: Context, next: Next, requirement: CompiledRequirement | undefined): Promise<void> {
     const body = acceptBodyToken ? (ctx.request as { body?: unknown }).body : undefined
     let result
     try {
@@ -72,13 +90,65 @@ export function auth(options: KoaAuthOptions): Middleware {
     } else {
       ;(ctx as AnonymousContext)[ANONYMOUS] = authenticator
     }
-    await next()
+    await authorizeThenContinue(authenticator, ctx, next, result, requirement)
   }
+
+  const middleware = function scopeguardAuth(ctx: Context, next: Next): Promise<void> | undefined {
+    // RFC 9728 §3: the metadata is public, so it is answered before authenticating.
+    // `originalUrl`: the path as received, even if a mount rewrote `ctx.path`.
+    if (metadata !== undefined && metadata.matches(ctx.method, ctx.originalUrl)) {
+      ctx.status = 200
+      // Headers first: Koa keeps a Content-Type that is already set when the body is a string.
+      ctx.set(metadata.headers)
+      ctx.body = metadata.body
+      return undefined
+    }
+    return authenticate(ctx, next, undefined)
+  }
+
+  function requireScopes(...requirements: ScopeRequirementOf<S>[]): Middleware {
+    const requirement = catalogue?.compile(requirements, 'requireScopes()') ?? compileRequirement(requirements, 'requireScopes()')
+    return tagRequirement(function scopeguardRequireScopes(ctx: Context, next: Next): Promise<void> | undefined {
+      const result = ctx.state.auth as AuthResult | undefined
+      // Behind app.use() of this same auth() the request is authenticated already.
+      if (contextAuthenticator(ctx, result) === authenticator) return authorizeThenContinue(authenticator, ctx, next, result, requirement)
+      return authenticate(ctx, next, requirement)
+    }, requirement)
+  }
+
+  return Object.assign(middleware, { requireScopes })
 }
 
 /** The authenticator of the `auth()` that let this request through, if any. */
 export function contextAuthenticator(ctx: Context, result: unknown): Authenticator | undefined {
   return authenticatorOf(result) ?? (ctx as AnonymousContext)[ANONYMOUS]
+}
+
+/**
+ * Checks `requirement` (none: nothing to check) and hands back `next()`'s promise, or answers
+ * the failure. Failures the app handles (`handleErrors: false`) come out as rejections, as
+ * from an async function.
+ */
+export function authorizeThenContinue(
+  authenticator: Authenticator,
+  ctx: Context,
+  next: Next,
+  result: AuthResult | undefined,
+  requirement: CompiledRequirement | undefined,
+): Promise<void> | undefined {
+  if (requirement !== undefined) {
+    try {
+      authenticator.authorize(result, requirement)
+    } catch (err) {
+      try {
+        fail(authenticator, ctx, err)
+      } catch (unhandled) {
+        return Promise.reject(unhandled as Error)
+      }
+      return undefined
+    }
+  }
+  return next()
 }
 
 /**

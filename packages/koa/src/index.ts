@@ -1,7 +1,7 @@
 import './augment.js'
 
 export { auth } from './auth.js'
-export type { KoaAuthOptions } from './auth.js'
+export type { KoaAuth, KoaAuthOptions } from './auth.js'
 export { requireScopes } from './require-scopes.js'
 export { defineScopes } from './define-scopes.js'
 export type { KoaScopes } from './define-scopes.js'

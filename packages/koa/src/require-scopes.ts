@@ -1,6 +1,6 @@
 import { compileRequirement, tagRequirement, type CompiledRequirement, type ScopeRequirement } from '@scopeguard/core'
 import type { Context, Middleware, Next } from 'koa'
-import { contextAuthenticator, fail } from './auth.js'
+import { authorizeThenContinue, contextAuthenticator } from './auth.js'
 
 /**
  * Requires every given scope or requirement (all-of); combine with `anyOf` / `allOf` for
@@ -23,19 +23,10 @@ export function requirementMiddleware(requirement: CompiledRequirement): Middlew
     if (authenticator === undefined) {
       return Promise.reject(new Error(
         'scopeguard: requireScopes() ran on a request that auth() did not let through (ctx.state.auth is not its result); ' +
-          'add app.use(auth({...})) before this route, and do not replace ctx.state.auth.',
+          'add app.use(auth({...})) before this route, or guard the route with the one-middleware form ' +
+          'authenticate.requireScopes(...) (authenticate = auth({...})), and do not replace ctx.state.auth.',
       ))
     }
-    try {
-      authenticator.authorize(result, requirement)
-    } catch (err) {
-      try {
-        fail(authenticator, ctx, err)
-      } catch (unhandled) {
-        return Promise.reject(unhandled as Error)
-      }
-      return undefined
-    }
-    return next()
+    return authorizeThenContinue(authenticator, ctx, next, result, requirement)
   }, requirement)
 }

@@ -1,0 +1,183 @@
+import type { RequestListener } from 'node:http'
+import Router from '@koa/router'
+import type { AuthOptions } from '@scopeguard/core'
+import * as scopeguardExpress from '@scopeguard/express'
+import * as scopeguardKoa from '@scopeguard/koa'
+import { createFakeIssuer, parseChallenge, type FakeIssuer } from '@scopeguard/testing'
+import express5 from 'express5'
+import Koa3 from 'koa3'
+import request from 'supertest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+// The one-middleware form, `auth(options).requireScopes(...)`, beyond what the conformance
+// suite's "route guards" adapters already prove (every answer as app.use(auth()) +
+// requireScopes() gives it): public routes beside guarded ones, a guard behind app.use() of
+// its own auth() or of another one, the catalogue given to auth(), listRoutes(), and errors
+// handed to the app.
+
+const API = 'https://api.example.com/calendar'
+const OTHER_API = 'https://api.example.com/contacts'
+const CATALOGUE = {
+  'read:appointments': 'Read your appointments',
+  'write:appointments': { description: 'Change your appointments', implies: ['read:appointments'] },
+} as const
+const { catalogue } = scopeguardExpress.defineScopes(CATALOGUE)
+
+/** What a test app is made of. */
+interface Layout {
+  /** Options of the auth() whose requireScopes() guards `/appointments`. */
+  readonly guard: Partial<AuthOptions>
+  /** Options of an auth() mounted app-wide in front of everything; none when absent. */
+  readonly appWide?: Partial<AuthOptions>
+  /** The app-wide auth() is the guard's own, not a second one. */
+  readonly sameAuth?: boolean
+}
+
+interface Framework {
+  readonly name: string
+  app(issuer: FakeIssuer, layout: Layout): RequestListener
+  listRoutes(): unknown
+}
+
+function expressApp(issuer: FakeIssuer, layout: Layout): RequestListener {
+  const authenticate = scopeguardExpress.auth({ issuer: issuer.url, audience: API, ...layout.guard })
+  const app = express5()
+  if (layout.sameAuth) app.use(authenticate)
+  else if (layout.appWide) app.use(scopeguardExpress.auth({ issuer: issuer.url, audience: API, ...layout.appWide }))
+  app.get('/health', (req, res) => {
+    res.json({ ok: true, authenticated: req.auth !== undefined })
+  })
+  app.get('/appointments', authenticate.requireScopes('read:appointments'), (req, res) => {
+    res.json({ sub: req.auth.claims.sub, aud: req.auth.claims.aud })
+  })
+  app.use(((err, _req, res, _next) => {
+    res.status(err.status ?? 500).json({ handledBy: 'app', code: err.code })
+  }) as express5.ErrorRequestHandler)
+  return app as unknown as RequestListener
+}
+
+function koaApp(issuer: FakeIssuer, layout: Layout): RequestListener {
+  const authenticate = scopeguardKoa.auth({ issuer: issuer.url, audience: API, ...layout.guard })
+  const app = new Koa3()
+  app.use(async (ctx, next) => {
+    try {
+      await next()
+    } catch (err) {
+      const e = err as { status?: number; code?: string }
+      ctx.status = e.status ?? 500
+      ctx.body = { handledBy: 'app', code: e.code }
+    }
+  })
+  if (layout.sameAuth) app.use(authenticate)
+  else if (layout.appWide) app.use(scopeguardKoa.auth({ issuer: issuer.url, audience: API, ...layout.appWide }))
+  const router = new Router()
+  router.get('/health', (ctx) => {
+    ctx.body = { ok: true, authenticated: ctx.state.auth !== undefined }
+  })
+  router.get('/appointments', authenticate.requireScopes('read:appointments'), (ctx) => {
+    ctx.body = { sub: ctx.state.auth.claims.sub, aud: ctx.state.auth.claims.aud }
+  })
+  app.use(router.routes())
+  return app.callback()
+}
+
+const FRAMEWORKS: readonly Framework[] = [
+  {
+    name: 'express 5',
+    app: expressApp,
+    listRoutes() {
+      const authenticate = scopeguardExpress.auth({ issuer: 'https://idp.example.com/', audience: API })
+      const app = express5()
+      app.get('/appointments', authenticate.requireScopes('read:appointments'), () => {})
+      app.get('/health', () => {})
+      return scopeguardExpress.listRoutes(app)
+    },
+  },
+  {
+    name: 'koa 3',
+    app: koaApp,
+    listRoutes() {
+      const authenticate = scopeguardKoa.auth({ issuer: 'https://idp.example.com/', audience: API })
+      const router = new Router()
+      router.get('/appointments', authenticate.requireScopes('read:appointments'), () => {})
+      router.get('/health', () => {})
+      return scopeguardKoa.listRoutes(router)
+    },
+  },
+]
+
+let issuer: FakeIssuer
+beforeAll(async () => {
+  issuer = await createFakeIssuer()
+})
+afterAll(() => issuer.close())
+
+describe.each(FRAMEWORKS)('$name: auth().requireScopes(), one middleware per guarded route', (framework) => {
+  const bearer = async (scope: string, audience: string | string[] = API) => `Bearer ${await issuer.token({ audience, scope, subject: 'alice' })}`
+
+  it('guards its route and leaves the others public', async () => {
+    const app = framework.app(issuer, { guard: { realm: 'calendar' } })
+    await request(app).get('/health').expect(200, { ok: true, authenticated: false })
+    // RFC 6750 §3.1: no credentials, no error code.
+    const missing = await request(app).get('/appointments').expect(401)
+    expect(missing.headers['www-authenticate']).toBe('Bearer realm="calendar"')
+    const token = await bearer('read:appointments')
+    for (let i = 0; i < 2; i++) {
+      // Twice: the first verification, then the cached result.
+      const res = await request(app).get('/appointments').set('Authorization', token).expect(200)
+      expect(res.body.sub).toBe('alice')
+    }
+    const short = await request(app).get('/appointments').set('Authorization', await bearer('other')).expect(403)
+    expect(parseChallenge(short.headers['www-authenticate']).params).toMatchObject({ error: 'insufficient_scope', scope: 'read:appointments' })
+  })
+
+  it('behind app.use() of its own auth(), with optional mode: the anonymous request gets 401, the others their answers', async () => {
+    const app = framework.app(issuer, { guard: { optional: true, realm: 'calendar' }, sameAuth: true })
+    await request(app).get('/health').expect(200, { ok: true, authenticated: false })
+    await request(app).get('/health').set('Authorization', await bearer('other')).expect(200, { ok: true, authenticated: true })
+    const missing = await request(app).get('/appointments').expect(401)
+    expect(missing.headers['www-authenticate']).toBe('Bearer realm="calendar"')
+    await request(app).get('/appointments').set('Authorization', await bearer('read:appointments')).expect(200)
+    await request(app).get('/appointments').set('Authorization', await bearer('other')).expect(403)
+  })
+
+  it("behind another auth(), it verifies the token against its own options, not the other's result", async () => {
+    const app = framework.app(issuer, { guard: { audience: OTHER_API, realm: 'contacts' }, appWide: { realm: 'calendar' } })
+    // Accepted by the app-wide auth() (audience API) but not meant for the guard's audience.
+    const res = await request(app).get('/appointments').set('Authorization', await bearer('read:appointments')).expect(401)
+    const challenge = parseChallenge(res.headers['www-authenticate'])
+    expect(challenge.params).toMatchObject({ realm: 'contacts', error: 'invalid_token' })
+    const both = await request(app).get('/appointments').set('Authorization', await bearer('read:appointments', [API, OTHER_API])).expect(200)
+    expect(both.body.aud).toEqual([API, OTHER_API])
+  })
+
+  it('with handleErrors: false, its failures reach the app as errors', async () => {
+    const app = framework.app(issuer, { guard: { handleErrors: false } })
+    await request(app).get('/appointments').expect(401, { handledBy: 'app', code: 'credentials_missing' })
+    await request(app).get('/appointments').set('Authorization', await bearer('other')).expect(403, { handledBy: 'app', code: 'scope_insufficient' })
+  })
+
+  it("with auth({ scopes: catalogue }), a scope implying the required one satisfies it", async () => {
+    const app = framework.app(issuer, { guard: { scopes: catalogue } })
+    await request(app).get('/appointments').set('Authorization', await bearer('write:appointments')).expect(200)
+    await request(app).get('/appointments').set('Authorization', await bearer('other')).expect(403)
+  })
+
+  it('is listed by listRoutes() with its requirement', () => {
+    expect(framework.listRoutes()).toEqual([
+      { method: 'GET', path: '/appointments', requirement: { alternatives: [['read:appointments']], description: 'read:appointments' } },
+    ])
+  })
+})
+
+describe.each([
+  ['express', scopeguardExpress.auth],
+  ['koa', scopeguardKoa.auth],
+] as const)("%s: auth({ scopes: catalogue }).requireScopes() takes only the catalogue's scopes", (_name, auth) => {
+  it('a typo fails at start-up with a suggestion', () => {
+    const authenticate = auth({ issuer: 'https://idp.example.com/', audience: API, scopes: catalogue })
+    expect(() => authenticate.requireScopes('read:apointments' as 'read:appointments')).toThrow(
+      /requireScopes\(\): "read:apointments" is not in the scope catalogue\. Did you mean "read:appointments"\?/,
+    )
+  })
+})
