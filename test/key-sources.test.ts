@@ -345,13 +345,13 @@ describe.each(ADAPTERS)('$name: key sources', (adapter) => {
       await issuer.rotateKeys()
       const current = await issuer.token(READ)
       const clock = fakeClock()
-      const app = appFor(issuer, { jwksCacheMaxAge: 400, clock: clock.now })
+      const app = appFor(issuer, { jwksCacheMaxAge: 1000, clock: clock.now })
       expectOk(await get(app, old))
       issuer.retireKey(oldKid)
       // Still cached: the retirement is not seen yet.
       expectOk(await get(app, old))
       expect(issuer.requests.jwks).toBe(1)
-      clock.advance(500)
+      clock.advance(1100)
       // Stale-while-revalidate: this request is served from the cache and starts one refresh...
       expectOk(await get(app, current))
       await vi.waitFor(() => expect(issuer.requests.jwks).toBe(2))

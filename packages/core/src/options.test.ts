@@ -167,7 +167,7 @@ describe('resolveOptions: integer ranges', () => {
     { name: 'retryAfter', min: 0, max: 86_400, unit: 'seconds' },
     { name: 'fetchTimeout', min: 1, max: 120_000, unit: 'milliseconds' },
     { name: 'maxResponseBytes', min: 1024, max: 67_108_864, unit: 'bytes' },
-    { name: 'jwksCacheMaxAge', min: 0, max: 604_800_000, unit: 'milliseconds' },
+    { name: 'jwksCacheMaxAge', min: 1000, max: 604_800_000, unit: 'milliseconds' },
     { name: 'jwksCooldown', min: 0, max: 86_400_000, unit: 'milliseconds' },
   ])('$name: whole $unit from $min to $max', ({ name, min, max, unit }) => {
     const pick = (value: number) => (resolve({ [name]: value }) as unknown as Record<string, number>)[name]

@@ -99,7 +99,7 @@ export interface AuthOptions {
   fetchTimeout?: number
   /** Largest discovery or JWKS body accepted, in bytes. Default 524288 (512 KiB). */
   maxResponseBytes?: number
-  /** How long a fetched JWKS is used before it is fetched again, in milliseconds. Default 600000 (10 minutes). */
+  /** How long a fetched JWKS is used before it is fetched again, in milliseconds (at least 1000). Default 600000 (10 minutes). */
   jwksCacheMaxAge?: number
   /** Minimum time between JWKS fetches triggered by an unknown `kid`, in milliseconds. Default 30000. */
   jwksCooldown?: number
@@ -361,7 +361,9 @@ export function resolveOptions(input: AuthOptions): ResolvedOptions {
     retryAfter: integer(input.retryAfter, 'retryAfter', 10, 0, 86_400, 'seconds'),
     fetchTimeout: integer(input.fetchTimeout, 'fetchTimeout', 5000, 1, 120_000, 'milliseconds'),
     maxResponseBytes: integer(input.maxResponseBytes, 'maxResponseBytes', 524_288, 1024, 67_108_864, 'bytes'),
-    jwksCacheMaxAge: integer(input.jwksCacheMaxAge, 'jwksCacheMaxAge', 600_000, 0, 604_800_000, 'milliseconds'),
+    // At least a second: every request past the age starts a background refresh, so a shorter
+    // one would send the identity provider a JWKS request for nearly every uncached token.
+    jwksCacheMaxAge: integer(input.jwksCacheMaxAge, 'jwksCacheMaxAge', 600_000, 1000, 604_800_000, 'milliseconds'),
     jwksCooldown: integer(input.jwksCooldown, 'jwksCooldown', 30_000, 0, 86_400_000, 'milliseconds'),
     jwksStaleIfError: integer(input.jwksStaleIfError, 'jwksStaleIfError', 86_400_000, 0, 2_592_000_000, 'milliseconds'),
     metadataCacheMaxAge: integer(input.metadataCacheMaxAge, 'metadataCacheMaxAge', 3_600_000, 0, 604_800_000, 'milliseconds'),
