@@ -1,5 +1,5 @@
 import Router from '@koa/router'
-import { allOf, anyOf, auth, requireScopes, type AuthOptions } from '@scopeguard/koa'
+import { allOf, anyOf, auth, type AuthOptions } from '@scopeguard/koa'
 import Koa from 'koa'
 
 /** A contact in the shared address book. */
@@ -28,32 +28,31 @@ const SAMPLE_CONTACTS: readonly Contact[] = [
 export function createApp(options: ContactsAppOptions): Koa {
   const contacts = new Map(SAMPLE_CONTACTS.map((contact) => [contact.id, contact]))
   const app = new Koa()
-  const router = new Router()
-
-  // Before auth(), so load balancers can probe it without a token.
-  router.get('/health', (ctx) => {
-    ctx.body = { status: 'ok' }
-  })
-  app.use(router.routes())
-
+  // Each route is guarded by one middleware, `authenticate.requireScopes()`, which verifies
+  // the token and checks the scopes; routes without it, such as /health, need no token.
   // Auth0 puts RBAC permissions in a `permissions` array rather than `scope`; reading both
   // means the same routes work whether a grant is a scope or a permission.
-  app.use(auth({ scopeClaims: ['scope', 'permissions'], ...options }))
-
+  const authenticate = auth({ scopeClaims: ['scope', 'permissions'], ...options })
   const api = new Router()
-  api.get('/contacts', requireScopes('read:contacts'), (ctx) => {
+
+  // Public, so load balancers can probe it without a token.
+  api.get('/health', (ctx) => {
+    ctx.body = { status: 'ok' }
+  })
+
+  api.get('/contacts', authenticate.requireScopes('read:contacts'), (ctx) => {
     ctx.body = [...contacts.values()]
   })
 
   // Any-of: an administrator, or someone allowed both to read contacts and to export them.
-  api.get('/contacts/export', requireScopes(anyOf('admin', allOf('read:contacts', 'export:contacts'))), (ctx) => {
+  api.get('/contacts/export', authenticate.requireScopes(anyOf('admin', allOf('read:contacts', 'export:contacts'))), (ctx) => {
     ctx.type = 'text/csv'
     ctx.attachment('contacts.csv')
     // Who exported is recorded in the file itself, so a leaked export can be traced.
     ctx.body = [`# exported for ${ctx.state.auth.claims.sub}`, 'id,name,email', ...[...contacts.values()].map(csvRow)].join('\n') + '\n'
   })
 
-  api.delete('/contacts/:id', requireScopes('delete:contacts'), (ctx) => {
+  api.delete('/contacts/:id', authenticate.requireScopes('delete:contacts'), (ctx) => {
     if (!contacts.delete(ctx.params.id ?? '')) {
       ctx.status = 404
       ctx.body = { error: 'No such contact' }
