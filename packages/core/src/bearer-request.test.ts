@@ -11,6 +11,8 @@ describe('authorizationLines', () => {
     ['one line: a string, not a list', ['Host', 'x', 'Authorization', 'Bearer abc'], 'Bearer abc'],
     ['the header name is case-insensitive', ['AUTHORIZATION', 'Bearer abc'], 'Bearer abc'],
     ['lower-case name', ['authorization', 'Bearer abc'], 'Bearer abc'],
+    ['mixed case', ['AuThOrIzAtIoN', 'Bearer abc'], 'Bearer abc'],
+    ['other 13-character names are not Authorization', ['Cache-Control', 'no-cache', 'If-None-Match', 'x'], undefined],
     ['an empty value is kept', ['Authorization', ''], ''],
     ['two lines, in order', ['Authorization', 'Bearer a', 'Host', 'x', 'authorization', 'Basic b'], ['Bearer a', 'Basic b']],
     ['three lines', ['Authorization', 'a', 'Authorization', 'b', 'Authorization', 'c'], ['a', 'b', 'c']],

@@ -14,7 +14,7 @@ import {
   type ScopeRequirementOf,
 } from '@scopeguard/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { createAuthAccessorInstaller } from './request-auth-accessor.js'
+import { createRequestAuthSlot } from './request-auth-accessor.js'
 import { sendAuthError, sendResourceMetadata } from './respond.js'
 
 // Requests that auth() let through without a token (optional mode), with the authenticator
@@ -58,22 +58,24 @@ export function auth<S extends string = string>(options: ExpressAuthOptions<S>):
   const authenticator = createAuthenticator(options)
   const { acceptBodyToken, scopes: catalogue } = authenticator.options
   const metadata = authenticator.resourceMetadata
-  const installAuthAccessor = createAuthAccessorInstaller()
+  const authSlot = createRequestAuthSlot()
+  // Whether this auth() has run as middleware (app-wide, mostly): until it has, no request can
+  // reach one of its route guards already authenticated by it, so the guards need not look.
+  let middlewareHasRun = false
 
   /** Authenticates `req`, sets `req.auth`, then checks `requirement` (when given) and calls `next()`, or answers the failure. */
   function authenticate(req: Request, res: Response, next: NextFunction, requirement: CompiledRequirement | undefined): void {
-    installAuthAccessor(req)
     // A reused token comes straight from the cache: no request object, no promise.
     const cached = authenticator.cachedResult(authorizationLines(req.rawHeaders))
     if (cached !== undefined) {
-      req.auth = cached
+      authSlot.write(req, cached)
       authorizeThenContinue(authenticator, cached, requirement, res, next)
       return
     }
     authenticator.authenticate(bearerRequestFromNode(req, acceptBodyToken ? req.body : undefined)).then(
       (result) => {
         if (result !== undefined) {
-          req.auth = result
+          authSlot.write(req, result)
           // RFC 6750 §2.3: success responses to query-token requests SHOULD be marked private.
           if (result.location === 'query') res.setHeader('Cache-Control', 'private')
         } else {
@@ -92,16 +94,22 @@ export function auth<S extends string = string>(options: ExpressAuthOptions<S>):
       sendResourceMetadata(res, metadata)
       return
     }
+    middlewareHasRun = true
     authenticate(req, res, next, undefined)
   }
 
   function requireScopes(...requirements: ScopeRequirementOf<S>[]): RequestHandler {
     const requirement = catalogue?.compile(requirements, 'requireScopes()') ?? compileRequirement(requirements, 'requireScopes()')
     return tagRequirement(function scopeguardRequireScopes(req: Request, res: Response, next: NextFunction): void {
-      const result = req.auth as AuthResult | undefined
-      // Behind app.use() of this same auth() the request is authenticated already.
-      if (requestAuthenticator(req, result) === authenticator) authorizeThenContinue(authenticator, result, requirement, res, next)
-      else authenticate(req, res, next, requirement)
+      if (middlewareHasRun) {
+        const result = authSlot.read(req) as AuthResult | undefined
+        // Behind app.use() of this same auth() the request is authenticated already.
+        if (requestAuthenticator(req, result) === authenticator) {
+          authorizeThenContinue(authenticator, result, requirement, res, next)
+          return
+        }
+      }
+      authenticate(req, res, next, requirement)
     }, requirement)
   }
 

@@ -1,6 +1,7 @@
 import { compileRequirement, tagRequirement, type CompiledRequirement, type ScopeRequirement } from '@scopeguard/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { authorizeThenContinue, requestAuthenticator } from './auth.js'
+import { createRequestAuthSlot } from './request-auth-accessor.js'
 
 /**
  * Requires every given scope or requirement (all-of); combine with `anyOf` / `allOf` for
@@ -20,8 +21,9 @@ const NOT_AUTHENTICATED =
 
 /** The middleware checking a compiled requirement, tagged with it for `listRoutes()`. */
 export function requirementMiddleware(requirement: CompiledRequirement): RequestHandler {
+  const authSlot = createRequestAuthSlot()
   return tagRequirement(function scopeguardRequireScopes(req: Request, res: Response, next: NextFunction): void {
-    const result = req.auth as Request['auth'] | undefined
+    const result = authSlot.read(req) as Request['auth'] | undefined
     const authenticator = requestAuthenticator(req, result)
     if (authenticator === undefined) {
       next(new Error(NOT_AUTHENTICATED))
