@@ -16,7 +16,7 @@ import {
 } from './key-source.js'
 import { resolveOptions, type AuthOptions, type ResolvedOptions } from './options.js'
 import { createProtectedResourceMetadataEndpoint, type ProtectedResourceMetadataEndpoint } from './protected-resource-metadata.js'
-import type { CompiledRequirement } from './requirement.js'
+import { compileRequirement, type CompiledRequirement, type ScopeRequirement } from './requirement.js'
 import { recordOwner } from './result-owner.js'
 import { SecondSightAdmission } from './token-admission.js'
 import { createAccessTokenVerifier } from './verify-access-token.js'
@@ -54,6 +54,12 @@ export interface Authenticator {
    * scope to request when the scopes fall short.
    */
   authorize(result: AuthResult | undefined, requirement: CompiledRequirement): void
+  /**
+   * Compiles `requireScopes()` arguments for this authenticator: against its scope catalogue
+   * when it has one (a scope it does not declare throws, implications count), else as given.
+   * Throws a `TypeError` at start-up for a malformed or undeclared scope.
+   */
+  compile(requirements: readonly ScopeRequirement[]): CompiledRequirement
   /** Creates the error for `code` with this authenticator's challenge parameters. */
   error(code: AuthErrorCode, cause?: unknown): AuthError
 }
@@ -153,6 +159,9 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
         // the token as malformed and keep the original for the operator.
         throw error('token_malformed', thrown)
       }
+    },
+    compile(requirements) {
+      return options.scopes?.compile(requirements, 'requireScopes()') ?? compileRequirement(requirements, 'requireScopes()')
     },
     authorize(result, requirement) {
       if (result === undefined) throw error('credentials_missing')

@@ -2,7 +2,6 @@ import {
   authenticatorOf,
   authorizationLines,
   bearerRequestFromNode,
-  compileRequirement,
   createAuthenticator,
   isAuthError,
   tagRequirement,
@@ -56,7 +55,7 @@ export interface ExpressAuth<S extends string = string> extends RequestHandler {
  */
 export function auth<S extends string = string>(options: ExpressAuthOptions<S>): ExpressAuth<S> {
   const authenticator = createAuthenticator(options)
-  const { acceptBodyToken, scopes: catalogue } = authenticator.options
+  const { acceptBodyToken } = authenticator.options
   const metadata = authenticator.resourceMetadata
   const authSlot = createRequestAuthSlot()
   // Whether this auth() has run as middleware (app-wide, mostly): until it has, no request can
@@ -99,7 +98,7 @@ export function auth<S extends string = string>(options: ExpressAuthOptions<S>):
   }
 
   function requireScopes(...requirements: ScopeRequirementOf<S>[]): RequestHandler {
-    const requirement = catalogue?.compile(requirements, 'requireScopes()') ?? compileRequirement(requirements, 'requireScopes()')
+    const requirement = authenticator.compile(requirements)
     return tagRequirement(function scopeguardRequireScopes(req: Request, res: Response, next: NextFunction): void {
       if (middlewareHasRun) {
         const result = authSlot.read(req) as AuthResult | undefined

@@ -2,7 +2,6 @@ import {
   authenticatorOf,
   authorizationLines,
   bearerRequestFromNode,
-  compileRequirement,
   createAuthenticator,
   errorBody,
   isAuthError,
@@ -57,7 +56,7 @@ export interface KoaAuth<S extends string = string> extends Middleware {
  */
 export function auth<S extends string = string>(options: KoaAuthOptions<S>): KoaAuth<S> {
   const authenticator = createAuthenticator(options)
-  const { acceptBodyToken, scopes: catalogue } = authenticator.options
+  const { acceptBodyToken } = authenticator.options
   const metadata = authenticator.resourceMetadata
 
   // Not async functions: a cache hit hands back next()'s own promise, with no promise of
@@ -107,7 +106,7 @@ export function auth<S extends string = string>(options: KoaAuthOptions<S>): Koa
   }
 
   function requireScopes(...requirements: ScopeRequirementOf<S>[]): Middleware {
-    const requirement = catalogue?.compile(requirements, 'requireScopes()') ?? compileRequirement(requirements, 'requireScopes()')
+    const requirement = authenticator.compile(requirements)
     return tagRequirement(function scopeguardRequireScopes(ctx: Context, next: Next): Promise<void> | undefined {
       const result = ctx.state.auth as AuthResult | undefined
       // Behind app.use() of this same auth() the request is authenticated already.
