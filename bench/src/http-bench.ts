@@ -47,6 +47,8 @@ export interface PairedCell {
   readonly ratio: number
   /** (max − min) / median of those ratios. */
   readonly spread: number
+  /** Median share of the servers' CPU time that side a had (`PairSample.cpuShareA`). */
+  readonly cpuShareA: number | undefined
   /** Median CPU share of the load generator. */
   readonly loaderCpu: number
 }
@@ -182,8 +184,8 @@ export async function runHttpBench(
         const [first, second] = pair.b.control
           ? round % 2 === 0 ? [pair.a, pair.b] : [pair.b, pair.a]
           : [pair.a, instanceFor(pair.b, round)]
-        const a = { url: first.url, token: tokenFor(first, pair.mode) }
-        const b = { url: second.url, token: tokenFor(second, pair.mode) }
+        const a = { url: first.url, token: tokenFor(first, pair.mode), pid: first.child.process.pid }
+        const b = { url: second.url, token: tokenFor(second, pair.mode), pid: second.child.process.pid }
         if (settings.leadIn > 0) await runConcurrentPair(a, b, settings.connections, settings.leadIn)
         const sample = await runConcurrentPair(a, b, settings.connections, settings.duration)
         pair.samples.push(sample)
@@ -192,6 +194,7 @@ export async function runHttpBench(
         log(
           `  round ${round + 1}/${settings.rounds}  ${pair.a.fixture.algorithm} ${pair.mode.padEnd(8)} together: ${name.padEnd(44)}` +
             ` ${sample.a.toFixed(0).padStart(6)} / ${sample.b.toFixed(0).padStart(6)} req/s = ${sample.ratio.toFixed(3)}` +
+            `${sample.cpuShareA === undefined ? '' : ` (a had ${(sample.cpuShareA * 100).toFixed(1)}% of the CPU)`}` +
             `  load generator ${(sample.loaderCpu * 100).toFixed(0)}% CPU`,
         )
         await sleep(100)
@@ -225,6 +228,7 @@ export async function runHttpBench(
         samples,
         ratio: median(samples.map((sample) => sample.ratio)),
         spread: spread(samples.map((sample) => sample.ratio)),
+        cpuShareA: medianOfMeasured(samples.map((sample) => sample.cpuShareA)),
         loaderCpu: median(samples.map((sample) => sample.loaderCpu)),
       })),
     }
@@ -291,4 +295,10 @@ async function checkServer({ fixture, variant, url }: RunningServer): Promise<vo
   if (variant.role === 'bare') return
   await expect(undefined, 401, 'no token')
   await expect(fixture.withoutScope, 403, 'a token without the required scope')
+}
+
+/** The median of the values that were measured; `undefined` when none was. */
+function medianOfMeasured(values: readonly (number | undefined)[]): number | undefined {
+  const measured = values.filter((value) => value !== undefined)
+  return measured.length === 0 ? undefined : median(measured)
 }

@@ -13,8 +13,8 @@ const cell = (variant: string, rps: number[]): HttpCell => ({
 
 const pair = (a: string, b: string, ratios: number[], control = false, loaderCpu = 0.3): PairedCell => ({
   algorithm: 'ES256', mode: 'reused', framework: 'express', a, b, control,
-  samples: ratios.map((ratio) => ({ a: ratio * 1000, b: 1000, ratio, loaderCpu, failed: 0 })),
-  ratio: [...ratios].sort((x, y) => x - y)[ratios.length >> 1] as number, spread: 0, loaderCpu,
+  samples: ratios.map((ratio) => ({ a: ratio * 1000, b: 1000, ratio, cpuShareA: 0.5, loaderCpu, failed: 0 })),
+  ratio: [...ratios].sort((x, y) => x - y)[ratios.length >> 1] as number, spread: 0, cpuShareA: 0.5, loaderCpu,
 })
 
 // Ours at 900/800/1000 req/s alone against bare at 1000 each round; together 0.95.

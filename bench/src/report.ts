@@ -174,7 +174,7 @@ export function httpTable(http: HttpResults['cells']): string {
   return formatTable([['', '', 'req/s', 'p50 ms', 'p99 ms', 'spread', 'load gen'], ...rows])
 }
 
-/** The concurrent pairs: median ratio, its spread across rounds, the load generator's share. */
+/** The concurrent pairs: median ratio, its spread across rounds, side a's CPU share, the load generator's share. */
 export function pairTable(pairs: HttpResults['pairs']): string {
   const rows = pairs.map((pair) => [
     `${pair.algorithm} ${pair.mode}`,
@@ -183,9 +183,10 @@ export function pairTable(pairs: HttpResults['pairs']): string {
     fixed(median(pair.samples.map((sample) => sample.b)), 0),
     fixed(pair.ratio, 3),
     `±${fixed(pair.spread * 50, 1)}%`,
+    pair.cpuShareA === undefined ? '' : `${fixed(pair.cpuShareA * 100, 1)}%`,
     `${fixed(pair.loaderCpu * 100, 0)}%${pair.loaderCpu >= LOADER_BOUND ? '*' : ''}`,
   ])
-  return formatTable([['', 'loaded together on one CPU', 'a req/s', 'b req/s', 'a ÷ b', 'spread', 'load gen'], ...rows])
+  return formatTable([['', 'loaded together on one CPU', 'a req/s', 'b req/s', 'a ÷ b', 'spread', "a's CPU", 'load gen'], ...rows])
 }
 
 /** Absolute medians of the microbenchmark. */
