@@ -31,6 +31,8 @@ interface Layout {
   readonly appWide?: Partial<AuthOptions>
   /** The app-wide auth() is the guard's own, not a second one. */
   readonly sameAuth?: boolean
+  /** The guard's auth() serves the RFC 9728 metadata through its `metadataEndpoint`. */
+  readonly metadataEndpoint?: boolean
 }
 
 interface Framework {
@@ -44,6 +46,7 @@ function expressApp(issuer: FakeIssuer, layout: Layout): RequestListener {
   const app = express5()
   if (layout.sameAuth) app.use(authenticate)
   else if (layout.appWide) app.use(scopeguardExpress.auth({ issuer: issuer.url, audience: API, ...layout.appWide }))
+  if (layout.metadataEndpoint) app.use('/.well-known', authenticate.metadataEndpoint)
   app.get('/health', (req, res) => {
     res.json({ ok: true, authenticated: req.auth !== undefined })
   })
@@ -70,6 +73,7 @@ function koaApp(issuer: FakeIssuer, layout: Layout): RequestListener {
   })
   if (layout.sameAuth) app.use(authenticate)
   else if (layout.appWide) app.use(scopeguardKoa.auth({ issuer: issuer.url, audience: API, ...layout.appWide }))
+  if (layout.metadataEndpoint) app.use(authenticate.metadataEndpoint)
   const router = new Router()
   router.get('/health', (ctx) => {
     ctx.body = { ok: true, authenticated: ctx.state.auth !== undefined }
@@ -163,6 +167,23 @@ describe.each(FRAMEWORKS)('$name: auth().requireScopes(), one middleware per gua
     await request(app).get('/appointments').set('Authorization', await bearer('other')).expect(403)
   })
 
+  it('with metadataEndpoint mounted, the resource_metadata its challenges name is served, and nothing else changes', async () => {
+    const app = framework.app(issuer, { guard: { resourceMetadata: { resource: API } }, metadataEndpoint: true })
+    const missing = await request(app).get('/appointments').expect(401)
+    // RFC 9728 §5.1: the challenge names the metadata URL; the app must answer it.
+    const url = new URL(parseChallenge(missing.headers['www-authenticate']).params.resource_metadata as string)
+    expect(url.pathname).toBe('/.well-known/oauth-protected-resource/calendar')
+    const metadata = await request(app).get(url.pathname).expect(200).expect('content-type', /^application\/json/)
+    expect(metadata.body).toMatchObject({ resource: API, authorization_servers: [issuer.url] })
+    const head = await request(app).head(url.pathname).expect(200)
+    expect(head.text ?? '').toBe('')
+    // Other methods and paths pass on: the app's own 404, the public route, the guard.
+    await request(app).post(url.pathname).expect(404)
+    await request(app).get('/.well-known/other').expect(404)
+    await request(app).get('/health').expect(200, { ok: true, authenticated: false })
+    await request(app).get('/appointments').set('Authorization', await bearer('read:appointments')).expect(200)
+  })
+
   it('is listed by listRoutes() with its requirement', () => {
     expect(framework.listRoutes()).toEqual([
       { method: 'GET', path: '/appointments', requirement: { alternatives: [['read:appointments']], description: 'read:appointments' } },
@@ -173,7 +194,15 @@ describe.each(FRAMEWORKS)('$name: auth().requireScopes(), one middleware per gua
 describe.each([
   ['express', scopeguardExpress.auth],
   ['koa', scopeguardKoa.auth],
-] as const)("%s: auth({ scopes: catalogue }).requireScopes() takes only the catalogue's scopes", (_name, auth) => {
+] as const)('%s: auth() refuses misuse at start-up', (_name, auth) => {
+  it('metadataEndpoint of an auth() without resourceMetadata throws, saying which option is missing', () => {
+    const authenticate = auth({ issuer: 'https://idp.example.com/', audience: API })
+    expect(() => authenticate.metadataEndpoint).toThrow(TypeError)
+    expect(() => authenticate.metadataEndpoint).toThrow(/metadataEndpoint .* resourceMetadata option, which this auth\(\) was not given/)
+    const withMetadata = auth({ issuer: 'https://idp.example.com/', audience: API, resourceMetadata: { resource: API } })
+    expect(typeof withMetadata.metadataEndpoint).toBe('function')
+  })
+
   it('a typo fails at start-up with a suggestion', () => {
     const authenticate = auth({ issuer: 'https://idp.example.com/', audience: API, scopes: catalogue })
     expect(() => authenticate.requireScopes('read:apointments' as 'read:appointments')).toThrow(

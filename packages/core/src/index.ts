@@ -21,6 +21,7 @@ export { allOf, anyOf, compileRequirement } from './requirement.js'
 export type { AllOfRequirement, AnyOfRequirement, CompiledRequirement, ScopeRequirement } from './requirement.js'
 export { isScopeToken } from './scope-token.js'
 export {
+  attachMetadataEndpoint,
   buildProtectedResourceMetadata,
   checkResourceIdentifier,
   PROTECTED_RESOURCE_METADATA_PATH,

@@ -1,4 +1,5 @@
 import {
+  attachMetadataEndpoint,
   authenticatorOf,
   authorizationLines,
   bearerRequestFromNode,
@@ -42,6 +43,20 @@ export interface ExpressAuth<S extends string = string> extends RequestHandler {
    * app.get('/health', health) // public
    */
   requireScopes(...requirements: ScopeRequirementOf<S>[]): RequestHandler
+  /**
+   * A middleware that answers `GET` / `HEAD` of the RFC 9728 metadata document (built from
+   * the `resourceMetadata` option) and passes every other request on, without
+   * authenticating. `app.use()` of this `auth()` serves the document already; an app that
+   * guards its routes one by one with `requireScopes()` mounts this instead, or the
+   * `resource_metadata` its challenges name would be a 404. Reading it from an `auth()`
+   * without `resourceMetadata` throws a TypeError.
+   *
+   * @example
+   * const authenticate = auth({ issuer, audience, resourceMetadata: { resource: 'https://api.example.com/calendar' } })
+   * app.use('/.well-known', authenticate.metadataEndpoint) // the prefix keeps other requests off it
+   * app.get('/appointments', authenticate.requireScopes('read:appointments'), list)
+   */
+  readonly metadataEndpoint: RequestHandler
 }
 
 /**
@@ -86,13 +101,17 @@ export function auth<S extends string = string>(options: ExpressAuthOptions<S>):
     )
   }
 
-  const middleware = function scopeguardAuth(req: Request, res: Response, next: NextFunction): void {
+  /** Answers the request if it asks for the RFC 9728 metadata; says whether it did. */
+  function answeredMetadata(req: Request, res: Response): boolean {
     // RFC 9728 §3: the metadata is public, so it is answered before authenticating.
     // `originalUrl`, not `url`: the path as received, even where a mount rewrote `req.url`.
-    if (metadata !== undefined && metadata.matches(req.method, req.originalUrl)) {
-      sendResourceMetadata(res, metadata)
-      return
-    }
+    if (metadata === undefined || !metadata.matches(req.method, req.originalUrl)) return false
+    sendResourceMetadata(res, metadata)
+    return true
+  }
+
+  const middleware = function scopeguardAuth(req: Request, res: Response, next: NextFunction): void {
+    if (answeredMetadata(req, res)) return
     middlewareHasRun = true
     authenticate(req, res, next, undefined)
   }
@@ -112,7 +131,11 @@ export function auth<S extends string = string>(options: ExpressAuthOptions<S>):
     }, requirement)
   }
 
-  return Object.assign(middleware, { requireScopes })
+  const metadataEndpoint = function scopeguardMetadataEndpoint(req: Request, res: Response, next: NextFunction): void {
+    if (!answeredMetadata(req, res)) next()
+  }
+
+  return attachMetadataEndpoint(Object.assign(middleware, { requireScopes }), metadataEndpoint, metadata)
 }
 
 /** The authenticator of the `auth()` that let this request through, if any. */

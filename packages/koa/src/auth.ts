@@ -1,4 +1,5 @@
 import {
+  attachMetadataEndpoint,
   authenticatorOf,
   authorizationLines,
   bearerRequestFromNode,
@@ -42,6 +43,20 @@ export interface KoaAuth<S extends string = string> extends Middleware {
    * router.get('/health', health) // public
    */
   requireScopes(...requirements: ScopeRequirementOf<S>[]): Middleware
+  /**
+   * A middleware that answers `GET` / `HEAD` of the RFC 9728 metadata document (built from
+   * the `resourceMetadata` option) and passes every other request on, without
+   * authenticating. `app.use()` of this `auth()` serves the document already; an app that
+   * guards its routes one by one with `requireScopes()` mounts this instead, or the
+   * `resource_metadata` its challenges name would be a 404. Reading it from an `auth()`
+   * without `resourceMetadata` throws a TypeError.
+   *
+   * @example
+   * const authenticate = auth({ issuer, audience, resourceMetadata: { resource: 'https://api.example.com/calendar' } })
+   * app.use(authenticate.metadataEndpoint)
+   * router.get('/appointments', authenticate.requireScopes('read:appointments'), list)
+   */
+  readonly metadataEndpoint: Middleware
 }
 
 /**
@@ -92,17 +107,24 @@ export function auth<S extends string = string>(options: KoaAuthOptions<S>): Koa
     await authorizeThenContinue(authenticator, ctx, next, result, requirement)
   }
 
-  const middleware = function scopeguardAuth(ctx: Context, next: Next): Promise<void> | undefined {
+  /** Answers the request if it asks for the RFC 9728 metadata; says whether it did. */
+  function answeredMetadata(ctx: Context): boolean {
     // RFC 9728 §3: the metadata is public, so it is answered before authenticating.
     // `originalUrl`: the path as received, even if a mount rewrote `ctx.path`.
-    if (metadata !== undefined && metadata.matches(ctx.method, ctx.originalUrl)) {
-      ctx.status = 200
-      // Headers first: Koa keeps a Content-Type that is already set when the body is a string.
-      ctx.set(metadata.headers)
-      ctx.body = metadata.body
-      return undefined
-    }
-    return authenticate(ctx, next, undefined)
+    if (metadata === undefined || !metadata.matches(ctx.method, ctx.originalUrl)) return false
+    ctx.status = 200
+    // Headers first: Koa keeps a Content-Type that is already set when the body is a string.
+    ctx.set(metadata.headers)
+    ctx.body = metadata.body
+    return true
+  }
+
+  const middleware = function scopeguardAuth(ctx: Context, next: Next): Promise<void> | undefined {
+    return answeredMetadata(ctx) ? undefined : authenticate(ctx, next, undefined)
+  }
+
+  const metadataEndpoint = function scopeguardMetadataEndpoint(ctx: Context, next: Next): Promise<void> | undefined {
+    return answeredMetadata(ctx) ? undefined : next()
   }
 
   function requireScopes(...requirements: ScopeRequirementOf<S>[]): Middleware {
@@ -115,7 +137,7 @@ export function auth<S extends string = string>(options: KoaAuthOptions<S>): Koa
     }, requirement)
   }
 
-  return Object.assign(middleware, { requireScopes })
+  return attachMetadataEndpoint(Object.assign(middleware, { requireScopes }), metadataEndpoint, metadata)
 }
 
 /** The authenticator of the `auth()` that let this request through, if any. */
