@@ -84,6 +84,27 @@ describe.each(CALENDAR_ADAPTERS)('$name: RFC 9728 protected resource metadata on
     })
   })
 
+  it('CORS: any origin may read it, and a preflight is answered 204 without authenticating', async () => {
+    const origin = 'https://client.example'
+    const get = await fetch(metadataUrl, { headers: { Origin: origin } })
+    expect(get.status).toBe(200)
+    expect(get.headers.get('access-control-allow-origin')).toBe('*')
+    // A browser client adding a header of its own (MCP's) asks first.
+    const preflight = await fetch(metadataUrl, {
+      method: 'OPTIONS',
+      headers: { Origin: origin, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'mcp-protocol-version' },
+    })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*')
+    expect(preflight.headers.get('access-control-allow-methods')).toBe('GET, HEAD, OPTIONS')
+    expect(preflight.headers.get('access-control-allow-headers')).toBe('Authorization, *')
+    expect(preflight.headers.get('www-authenticate')).toBeNull()
+    expect(await preflight.text()).toBe('')
+    // Only the metadata path: an OPTIONS elsewhere still meets auth() (RFC 6750 §3: 401).
+    const elsewhere = await fetch(`${resource}/appointments`, { method: 'OPTIONS' })
+    expect(elsewhere.status).toBe(401)
+  })
+
   it('HEAD answers the same headers without a body', async () => {
     const get = await fetch(metadataUrl)
     const getBody = await get.text()

@@ -135,12 +135,21 @@ describe('createProtectedResourceMetadataEndpoint', () => {
       'Content-Type': 'application/json',
       'Cache-Control': 'public, max-age=3600',
       'Content-Length': String(Buffer.byteLength(endpoint.body)),
+      'Access-Control-Allow-Origin': '*',
+    })
+    expect(endpoint.preflightHeaders).toEqual({
+      'Access-Control-Allow-Origin': '*',
+      Allow: 'GET, HEAD, OPTIONS',
+      'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
+      'Access-Control-Allow-Headers': 'Authorization, *',
+      'Access-Control-Max-Age': '3600',
     })
   })
 
   it.each<[string, string | undefined, string | undefined, boolean]>([
     ['GET on the path', 'GET', '/.well-known/oauth-protected-resource/api/calendar', true],
     ['HEAD on the path', 'HEAD', '/.well-known/oauth-protected-resource/api/calendar', true],
+    ['OPTIONS on the path (a CORS preflight)', 'OPTIONS', '/.well-known/oauth-protected-resource/api/calendar', true],
     ['a query string is ignored', 'GET', '/.well-known/oauth-protected-resource/api/calendar?x=1', true],
     ['POST is not a metadata request', 'POST', '/.well-known/oauth-protected-resource/api/calendar', false],
     ['an added trailing slash is another path', 'GET', '/.well-known/oauth-protected-resource/api/calendar/', false],

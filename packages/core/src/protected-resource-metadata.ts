@@ -61,15 +61,24 @@ export interface ProtectedResourceMetadataEndpoint {
   readonly document: ProtectedResourceMetadata
   /** The document serialised once, as sent. */
   readonly body: string
-  /** Response headers: `Content-Type`, `Cache-Control` and `Content-Length`. */
+  /** Response headers of `GET` / `HEAD`: `Content-Type`, `Cache-Control`, `Content-Length` and CORS's `Access-Control-Allow-Origin`. */
   readonly headers: Readonly<Record<string, string>>
+  /** Response headers of `OPTIONS` (a CORS preflight), answered 204 without a body. */
+  readonly preflightHeaders: Readonly<Record<string, string>>
   /**
-   * Whether a request asks for the metadata: `GET` or `HEAD` on exactly {@link path}; the
-   * query string is ignored. `target` is the request target as received (`req.url` before
-   * any mounting rewrote it).
+   * Whether a request is for the metadata: `GET`, `HEAD` or `OPTIONS` on exactly
+   * {@link path}; the query string is ignored. `target` is the request target as received
+   * (`req.url` before any mounting rewrote it).
    */
   matches(method: string | undefined, target: string | undefined): boolean
 }
+
+// The document is public and its requests carry no credentials, so any origin may read it:
+// clients running in a browser (MCP clients among them) follow a challenge's
+// resource_metadata across origins (RFC 9728 §5), which CORS would otherwise refuse. Their
+// fetch may add headers (MCP's `MCP-Protocol-Version`), hence the preflight answer too.
+const CORS_HEADERS = { 'Access-Control-Allow-Origin': '*' } as const
+const METHODS = 'GET, HEAD, OPTIONS'
 
 /** RFC 9728 §3: the default well-known URI suffix. */
 export const PROTECTED_RESOURCE_METADATA_PATH = '/.well-known/oauth-protected-resource'
@@ -154,9 +163,19 @@ export function createProtectedResourceMetadataEndpoint(source: ProtectedResourc
       // shared caches may keep it.
       'Cache-Control': `public, max-age=${MAX_AGE}`,
       'Content-Length': String(new TextEncoder().encode(body).byteLength),
+      ...CORS_HEADERS,
+    },
+    preflightHeaders: {
+      ...CORS_HEADERS,
+      Allow: METHODS,
+      'Access-Control-Allow-Methods': METHODS,
+      // `*` covers every header but Authorization, which the Fetch standard makes a preflight
+      // name explicitly; a client may send its token along, and it is ignored here.
+      'Access-Control-Allow-Headers': 'Authorization, *',
+      'Access-Control-Max-Age': String(MAX_AGE),
     },
     matches(method, target) {
-      if (method !== 'GET' && method !== 'HEAD') return false
+      if (method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS') return false
       if (target === undefined) return false
       const query = target.indexOf('?')
       return (query === -1 ? target : target.slice(0, query)) === path

@@ -14,9 +14,13 @@ export function sendAuthError(res: Response, err: AuthError): void {
   res.end(JSON.stringify(errorBody(err)))
 }
 
-/** Answers an RFC 9728 metadata request with the document built at start-up (no body for `HEAD`). */
+/**
+ * Answers an RFC 9728 metadata request with what was built at start-up: the document (no
+ * body for `HEAD`), or the CORS preflight answer for `OPTIONS`.
+ */
 export function sendResourceMetadata(res: Response, metadata: ProtectedResourceMetadataEndpoint): void {
-  res.statusCode = 200
-  for (const [name, value] of Object.entries(metadata.headers)) res.setHeader(name, value)
-  res.end(res.req.method === 'HEAD' ? undefined : metadata.body)
+  const preflight = res.req.method === 'OPTIONS'
+  res.statusCode = preflight ? 204 : 200
+  for (const [name, value] of Object.entries(preflight ? metadata.preflightHeaders : metadata.headers)) res.setHeader(name, value)
+  res.end(preflight || res.req.method === 'HEAD' ? undefined : metadata.body)
 }

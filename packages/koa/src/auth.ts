@@ -112,6 +112,12 @@ export function auth<S extends string = string>(options: KoaAuthOptions<S>): Koa
     // RFC 9728 §3: the metadata is public, so it is answered before authenticating.
     // `originalUrl`: the path as received, even if a mount rewrote `ctx.path`.
     if (metadata === undefined || !metadata.matches(ctx.method, ctx.originalUrl)) return false
+    if (ctx.method === 'OPTIONS') {
+      // The CORS preflight: 204, no body.
+      ctx.status = 204
+      ctx.set(metadata.preflightHeaders)
+      return true
+    }
     ctx.status = 200
     // Headers first: Koa keeps a Content-Type that is already set when the body is a string.
     ctx.set(metadata.headers)
