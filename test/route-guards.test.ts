@@ -177,6 +177,8 @@ describe.each(FRAMEWORKS)('$name: auth().requireScopes(), one middleware per gua
     expect(metadata.body).toMatchObject({ resource: API, authorization_servers: [issuer.url] })
     const head = await request(app).head(url.pathname).expect(200)
     expect(head.text ?? '').toBe('')
+    const preflight = await request(app).options(url.pathname).set('Origin', 'https://client.example').set('Access-Control-Request-Method', 'GET').expect(204)
+    expect(preflight.headers['access-control-allow-origin']).toBe('*')
     // Other methods and paths pass on: the app's own 404, the public route, the guard.
     await request(app).post(url.pathname).expect(404)
     await request(app).get('/.well-known/other').expect(404)

@@ -132,7 +132,7 @@ export interface AuthOptions {
   /** Allow plain-http issuer endpoints (and a plain-http `resourceMetadata.resource`) other than localhost. Default false. */
   allowHttp?: boolean
   /**
-   * Publish RFC 9728 protected resource metadata: `auth()` answers `GET` / `HEAD` on
+   * Publish RFC 9728 protected resource metadata: `auth()` answers `GET` / `HEAD` (and the CORS preflight `OPTIONS`) on
    * `/.well-known/oauth-protected-resource<path of resource>` with a document built from
    * these options (`authorization_servers` = `issuer`, `scopes_supported` = `scopes`,
    * `bearer_methods_supported` from `acceptBodyToken` / `acceptQueryToken`), and challenges

@@ -44,7 +44,7 @@ export interface KoaAuth<S extends string = string> extends Middleware {
    */
   requireScopes(...requirements: ScopeRequirementOf<S>[]): Middleware
   /**
-   * A middleware that answers `GET` / `HEAD` of the RFC 9728 metadata document (built from
+   * A middleware that answers `GET` / `HEAD` (and the CORS preflight) of the RFC 9728 metadata document (built from
    * the `resourceMetadata` option) and passes every other request on, without
    * authenticating. `app.use()` of this `auth()` serves the document already; an app that
    * guards its routes one by one with `requireScopes()` mounts this instead, or the
@@ -63,7 +63,7 @@ export interface KoaAuth<S extends string = string> extends Middleware {
  * Verifies the request's bearer token and sets `ctx.state.auth`. Failures are answered per
  * RFC 6750 §3 (or thrown, for the app's error handling, with `handleErrors: false`). All
  * options are checked here, so a misconfiguration throws at start-up. With
- * `resourceMetadata`, it also answers `GET` / `HEAD` on the RFC 9728 metadata path, so use
+ * `resourceMetadata`, it also answers `GET` / `HEAD` / `OPTIONS` on the RFC 9728 metadata path, so use
  * it with `app.use()`, not inside a router.
  *
  * @example
