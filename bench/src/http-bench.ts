@@ -7,7 +7,7 @@ import { runLoad, type LoadSample } from './load.js'
 import { ROUTE, SERVER_SETTINGS_ENV, type ServerSettings } from './servers/serve.js'
 import type { BenchAlgorithm, BenchSettings } from './settings.js'
 import { median, spread } from './stats.js'
-import { TOKEN_MODES, VARIANTS, type TokenMode, type Variant } from './variants.js'
+import { TOKEN_MODES, VARIANTS, authenticates, type TokenMode, type Variant } from './variants.js'
 
 /** Servers started at once; see `runHttpBench`. */
 const STARTING_AT_ONCE = 4
@@ -37,7 +37,7 @@ export interface PairedCell {
   readonly algorithm: BenchAlgorithm
   readonly mode: TokenMode
   readonly framework: Variant['framework']
-  /** Variant id of side a: scopeguard, or bare in the control. */
+  /** Variant id of side a: scopeguard, the pass-through server (against bare), or bare in the control. */
   readonly a: string
   /** Variant id of side b. */
   readonly b: string
@@ -239,8 +239,8 @@ export async function runHttpBench(
 
 /**
  * The concurrent pairs of a round: per algorithm, token mode and framework, each form of
- * scopeguard with each other variant, then the bare server with its second instance (the
- * control).
+ * scopeguard with each other variant, the pass-through server with bare, then the bare server
+ * with its second instance (the control).
  */
 function planPairs(servers: readonly RunningServer[]): Pair[] {
   const pairs: Pair[] = []
@@ -257,6 +257,11 @@ function planPairs(servers: readonly RunningServer[]): Pair[] {
         }
       }
       const bare = group.filter((server) => server.variant.role === 'bare')
+      // What the framework charges for middlewares mounted where scopeguard's are.
+      const [firstBare] = bare
+      for (const passthrough of group.filter((server) => server.variant.role === 'passthrough')) {
+        if (firstBare !== undefined) pairs.push({ a: passthrough, b: firstBare, mode, samples: [] })
+      }
       if (bare.length === 2) pairs.push({ a: bare[0] as RunningServer, b: bare[1] as RunningServer, mode, samples: [] })
     }
   }
@@ -292,7 +297,7 @@ async function checkServer({ fixture, variant, url }: RunningServer): Promise<vo
     }
   }
   await expect(fixture.reused, 200, 'a valid token')
-  if (variant.role === 'bare') return
+  if (!authenticates(variant)) return
   await expect(undefined, 401, 'no token')
   await expect(fixture.withoutScope, 403, 'a token without the required scope')
 }

@@ -62,6 +62,17 @@ describe('computeRatios with concurrent pairs', () => {
     expect(withRoute.find((ratio) => ratio.versus === 'express-bare')).toMatchObject({ label: 'scopeguard / bare', throughput: 0.9, together: 0.95 })
   })
 
+  it('divides scopeguard by the pass-through server, and the pass-through server by bare', () => {
+    const withPassthrough = computeRatios({
+      cells: [...cells, cell('express-passthrough', [960, 960, 960])],
+      pairs: [...pairs, pair('express-scopeguard', 'express-passthrough', [0.97, 0.98, 0.99]), pair('express-passthrough', 'express-bare', [0.95, 0.96, 0.97])],
+    }, [], ['ES256'])
+    const find = (versus: string) => withPassthrough.find((ratio) => ratio.versus === versus)
+    expect(find('express-passthrough')).toMatchObject({ label: 'scopeguard / pass-through middlewares', together: 0.98 })
+    expect(find('express-passthrough')?.throughput).toBeCloseTo(900 / 960, 6)
+    expect(find('express-passthrough:express-bare')).toMatchObject({ label: 'pass-through middlewares / bare', throughput: 0.96, together: 0.96 })
+  })
+
   it('prints alone, together and p99, leaving the control row blank where it has no figure', () => {
     const lines = ratioTable(ratios, ['ES256']).split('\n')
     expect(lines[1]).toMatch(/alone\s+together\s+p99/)

@@ -6,9 +6,12 @@ import { mb, type MemoryResult } from './memory.js'
 import type { MicroCell, MicroSubject } from './micro.js'
 import type { BenchAlgorithm } from './settings.js'
 import { median } from './stats.js'
-import { TOKEN_MODES, VARIANTS, type TokenMode } from './variants.js'
+import { TOKEN_MODES, VARIANTS, type TokenMode, type Variant } from './variants.js'
 
-/** One ratio of scopeguard to something else, for one algorithm and token mode. */
+/**
+ * One ratio of scopeguard to something else (or of the pass-through server to bare, what the
+ * framework charges for middlewares), for one algorithm and token mode.
+ */
 export interface Ratio {
   /** `express`, `koa` or `micro`. */
   readonly group: string
@@ -53,6 +56,31 @@ export function pairedRatio(ours: readonly number[], theirs: readonly number[]):
   return median(ours.map((value, round) => value / (theirs[round] as number)))
 }
 
+/** Variant a ÷ variant b over HTTP, alone and (where they were paired) together; `undefined` where either was not measured. */
+function httpRatio(
+  http: HttpResults['cells'],
+  pairs: HttpResults['pairs'],
+  { algorithm, mode, a, b, group, versus }: { algorithm: BenchAlgorithm; mode: TokenMode; a: Variant; b: Variant; group: string; versus: string },
+): Ratio | undefined {
+  const cellOf = (variant: Variant) => http.find((cell) => cell.algorithm === algorithm && cell.mode === mode && cell.variant === variant.id)
+  const first = cellOf(a)
+  const second = cellOf(b)
+  if (first === undefined || second === undefined) return undefined
+  const together = pairs.find((pair) => pair.algorithm === algorithm && pair.mode === mode && pair.a === a.id && pair.b === b.id && !pair.control)
+  return {
+    group,
+    versus,
+    label: `${a.label} / ${b.label}`,
+    algorithm,
+    mode,
+    throughput: pairedRatio(first.samples.map((x) => x.requestsPerSecond), second.samples.map((x) => x.requestsPerSecond)),
+    ...(together === undefined ? {} : { together: together.ratio }),
+    p50: pairedRatio(first.samples.map((x) => x.p50), second.samples.map((x) => x.p50)),
+    p99: pairedRatio(first.samples.map((x) => x.p99), second.samples.map((x) => x.p99)),
+    loaderBound: [first.loaderCpu, second.loaderCpu, together?.loaderCpu ?? 0].some((share) => share >= LOADER_BOUND),
+  }
+}
+
 /** Computes every ratio the report shows, each as a {@link pairedRatio} or the median of concurrent pairs. */
 export function computeRatios({ cells: http, pairs }: HttpResults, micro: readonly MicroCell[], algorithms: readonly BenchAlgorithm[]): Ratio[] {
   const ratios: Ratio[] = []
@@ -60,30 +88,22 @@ export function computeRatios({ cells: http, pairs }: HttpResults, micro: readon
     for (const mode of TOKEN_MODES) {
       for (const framework of ['express', 'koa'] as const) {
         // Each form of scopeguard (app-wide + requireScopes(), one middleware) against every
-        // other variant on the same framework: bare (the ceiling), the jose floor, the peers.
+        // other variant on the same framework: bare (the ceiling), the pass-through server, the
+        // jose floor, the peers.
         for (const oursVariant of VARIANTS.filter((v) => v.framework === framework && v.role === 'ours')) {
-          const ours = http.find((cell) => cell.algorithm === algorithm && cell.mode === mode && cell.variant === oursVariant.id)
-          if (ours === undefined) continue
           // The first form keeps the plain `versus` id that earlier results used.
           const prefix = oursVariant.id === `${framework}-scopeguard` ? '' : `${oursVariant.id}:`
           for (const variant of VARIANTS.filter((v) => v.framework === framework && v.role !== 'ours')) {
-            const other = http.find((cell) => cell.algorithm === algorithm && cell.mode === mode && cell.variant === variant.id)
-            if (other === undefined) continue
-            const alone = pairedRatio(ours.samples.map((x) => x.requestsPerSecond), other.samples.map((x) => x.requestsPerSecond))
-            const together = pairs.find((pair) => pair.algorithm === algorithm && pair.mode === mode && pair.a === ours.variant && pair.b === variant.id && !pair.control)
-            ratios.push({
-              group: framework,
-              versus: `${prefix}${variant.id}`,
-              label: `${oursVariant.label} / ${variant.label}`,
-              algorithm,
-              mode,
-              throughput: alone,
-              ...(together === undefined ? {} : { together: together.ratio }),
-              p50: pairedRatio(ours.samples.map((x) => x.p50), other.samples.map((x) => x.p50)),
-              p99: pairedRatio(ours.samples.map((x) => x.p99), other.samples.map((x) => x.p99)),
-              loaderBound: other.loaderCpu >= LOADER_BOUND || ours.loaderCpu >= LOADER_BOUND || (together?.loaderCpu ?? 0) >= LOADER_BOUND,
-            })
+            const ratio = httpRatio(http, pairs, { algorithm, mode, a: oursVariant, b: variant, group: framework, versus: `${prefix}${variant.id}` })
+            if (ratio !== undefined) ratios.push(ratio)
           }
+        }
+        // What the framework itself charges for middlewares mounted where scopeguard's are:
+        // the ceiling of scopeguard's own row against bare.
+        const bare = VARIANTS.find((v) => v.framework === framework && v.role === 'bare')
+        for (const passthrough of VARIANTS.filter((v) => v.framework === framework && v.role === 'passthrough')) {
+          const ratio = bare && httpRatio(http, pairs, { algorithm, mode, a: passthrough, b: bare, group: framework, versus: `${passthrough.id}:${bare.id}` })
+          if (ratio !== undefined) ratios.push(ratio)
         }
         const control = pairs.find((pair) => pair.algorithm === algorithm && pair.mode === mode && pair.framework === framework && pair.control)
         if (control !== undefined) {
