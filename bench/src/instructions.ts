@@ -195,11 +195,17 @@ try {
   await fixture.issuer.close()
 }
 for (const framework of ['express', 'koa'] as const) {
-  const bare = results.get(`${framework}-bare`)
-  if (bare === undefined) continue
-  for (const [id, cost] of results) {
-    if (!id.startsWith(`${framework}-`) || id === `${framework}-bare`) continue
-    const byCycles = cost.cycles === undefined || bare.cycles === undefined ? '' : `; by estimated cycles ${(bare.cycles / cost.cycles).toFixed(3)}`
-    console.log(`${id} / ${framework}-bare: ${(cost.instructions / bare.instructions).toFixed(3)} instructions, i.e. at equal instructions per second ${(bare.instructions / cost.instructions).toFixed(3)} of bare throughput${byCycles}`)
+  // Each server against bare; scopeguard's forms also against the pass-through server, which
+  // mounts middlewares that do nothing where the app-wide form mounts its own (what the
+  // framework charges for them).
+  for (const baseline of [`${framework}-bare`, `${framework}-passthrough`]) {
+    const base = results.get(baseline)
+    if (base === undefined) continue
+    for (const [id, cost] of results) {
+      const compared = baseline.endsWith('-bare') ? id !== baseline : id.startsWith(`${framework}-scopeguard`)
+      if (!id.startsWith(`${framework}-`) || !compared) continue
+      const byCycles = cost.cycles === undefined || base.cycles === undefined ? '' : `; by estimated cycles ${(base.cycles / cost.cycles).toFixed(3)}`
+      console.log(`${id} / ${baseline}: ${(cost.instructions / base.instructions).toFixed(3)} instructions, i.e. at equal instructions per second ${(base.instructions / cost.instructions).toFixed(3)} of its throughput${byCycles}`)
+    }
   }
 }
