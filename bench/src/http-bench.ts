@@ -104,7 +104,7 @@ export async function runHttpBench(
   if (variants.length === 0) throw new Error(`BENCH_VARIANTS names no known variant; known: ${VARIANTS.map((v) => v.id).join(', ')}`)
   try {
     // Started a few at a time: start-up is mostly loading modules, and nothing is measured
-    // yet; all 22 at once on two cores (each compiling its TypeScript through tsx) ran past
+    // yet; all of them (over 20) at once on two cores (each compiling its TypeScript through tsx) ran past
     // the 30 s start-up limit on a slow machine.
     const instances = variants.flatMap((variant) =>
       settings.concurrent && variant.role === 'bare' && variants.some((v) => v.framework === variant.framework && v.role === 'ours')
