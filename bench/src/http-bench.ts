@@ -258,10 +258,8 @@ function planPairs(servers: readonly RunningServer[]): Pair[] {
       }
       const bare = group.filter((server) => server.variant.role === 'bare')
       // What the framework charges for middlewares mounted where scopeguard's are.
-      const [firstBare] = bare
-      for (const passthrough of group.filter((server) => server.variant.role === 'passthrough')) {
-        if (firstBare !== undefined) pairs.push({ a: passthrough, b: firstBare, mode, samples: [] })
-      }
+      const passthrough = group.find((server) => server.variant.role === 'passthrough')
+      if (passthrough !== undefined && bare[0] !== undefined) pairs.push({ a: passthrough, b: bare[0], mode, samples: [] })
       if (bare.length === 2) pairs.push({ a: bare[0] as RunningServer, b: bare[1] as RunningServer, mode, samples: [] })
     }
   }

@@ -198,14 +198,19 @@ for (const framework of ['express', 'koa'] as const) {
   // Each server against bare; scopeguard's forms also against the pass-through server, which
   // mounts middlewares that do nothing where the app-wide form mounts its own (what the
   // framework charges for them).
-  for (const baseline of [`${framework}-bare`, `${framework}-passthrough`]) {
-    const base = results.get(baseline)
+  const measured = variants.filter((variant) => variant.framework === framework && results.has(variant.id))
+  const baselines: [Variant['role'], (variant: Variant) => boolean][] = [
+    ['bare', (variant) => variant.role !== 'bare'],
+    ['passthrough', (variant) => variant.role === 'ours'],
+  ]
+  for (const [role, compared] of baselines) {
+    const base = measured.find((variant) => variant.role === role)
     if (base === undefined) continue
-    for (const [id, cost] of results) {
-      const compared = baseline.endsWith('-bare') ? id !== baseline : id.startsWith(`${framework}-scopeguard`)
-      if (!id.startsWith(`${framework}-`) || !compared) continue
-      const byCycles = cost.cycles === undefined || base.cycles === undefined ? '' : `; by estimated cycles ${(base.cycles / cost.cycles).toFixed(3)}`
-      console.log(`${id} / ${baseline}: ${(cost.instructions / base.instructions).toFixed(3)} instructions, i.e. at equal instructions per second ${(base.instructions / cost.instructions).toFixed(3)} of its throughput${byCycles}`)
+    const baseCost = results.get(base.id) as WindowCost
+    for (const variant of measured.filter(compared)) {
+      const cost = results.get(variant.id) as WindowCost
+      const byCycles = cost.cycles === undefined || baseCost.cycles === undefined ? '' : `; by estimated cycles ${(baseCost.cycles / cost.cycles).toFixed(3)}`
+      console.log(`${variant.id} / ${base.id}: ${(cost.instructions / baseCost.instructions).toFixed(3)} instructions, i.e. at equal instructions per second ${(baseCost.instructions / cost.instructions).toFixed(3)} of its throughput${byCycles}`)
     }
   }
 }
