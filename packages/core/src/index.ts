@@ -1,50 +1,42 @@
-export { createAuthenticator } from './authenticator.js'
-export type { Authenticator } from './authenticator.js'
-export { authenticatorOf } from './result-owner.js'
-export type { AccessTokenClaims, AuthResult } from './auth-result.js'
-export { authorizationLines, bearerRequestFromNode } from './bearer-request.js'
-export type { BearerRequest, NodeRequestLike } from './bearer-request.js'
-export { buildChallenge } from './challenge.js'
-export type { ChallengeParams } from './challenge.js'
-export { AUTH_ERRORS, createAuthError, errorBody, isAuthError } from './errors.js'
-export type { AuthError, AuthErrorCode, BearerErrorCode } from './errors.js'
-export type { TokenLocation } from './extract-bearer-token.js'
-export { IssuerFetchError } from './fetch-json.js'
-export { IssuerMetadataError, metadataUrls } from './discovery.js'
-export { KeysUnavailableError } from './key-source.js'
-export type { CustomKey, GetKey, LocalKey } from './key-source.js'
-export type { KeySourceEvent, KeySourceEventHandler } from './key-source-event.js'
-export { DEFAULT_ALGORITHMS, HMAC_ALGORITHMS } from './options.js'
-export type { AuthOptions, ClaimCheck, ResolvedOptions } from './options.js'
-export { readGrantedScopes } from './granted-scopes.js'
-export { allOf, anyOf, compileRequirement } from './requirement.js'
-export type { AllOfRequirement, AnyOfRequirement, CompiledRequirement, ScopeRequirement } from './requirement.js'
-export { isScopeToken } from './scope-token.js'
-export {
-  attachMetadataEndpoint,
-  buildProtectedResourceMetadata,
-  checkResourceIdentifier,
-  PROTECTED_RESOURCE_METADATA_PATH,
-  protectedResourceMetadataUrl,
-} from './protected-resource-metadata.js'
-export type {
-  ProtectedResourceMetadata,
-  ProtectedResourceMetadataEndpoint,
-  ProtectedResourceMetadataSource,
-  ResolvedResourceMetadata,
-  ResourceMetadataOptions,
-} from './protected-resource-metadata.js'
-export { defineScopeCatalogue, isScopeCatalogue } from './scope-catalogue.js'
-export type { ScopeCatalogue, ScopeCatalogueDefinition, ScopeDefinition, ScopeNames, ScopeRequirementOf } from './scope-catalogue.js'
-export { groupScopesByResource, parseScopeName } from './scope-groups.js'
-export type { ParsedScopeName, ScopeEntry, ScopeGroup } from './scope-groups.js'
-export { buildOpenApiSecurity, openApiPath } from './scope-openapi.js'
+// @scopeguard/core: what applications and their tests use. Framework adapters are built from
+// `@scopeguard/core/adapter`.
+
+// The engine, for servers without a framework adapter.
+export { createAuthenticator } from './authenticator/authenticator.js'
+export type { Authenticator } from './authenticator/authenticator.js'
+export { bearerRequestFromNode } from './request/bearer-request.js'
+export type { BearerRequest } from './request/bearer-request.js'
+
+// Options.
+export { DEFAULT_ALGORITHMS, HMAC_ALGORITHMS } from './options/options.js'
+export type { AuthOptions } from './options/options.js'
+export type { ClaimCheck } from './token/claim-check.js'
+export type { CustomKey, GetKey, LocalKey } from './keys/key-source.js'
+export type { KeySourceEvent, KeySourceEventHandler } from './keys/key-source-event.js'
+export type { ResourceMetadataOptions, ProtectedResourceMetadata } from './metadata/protected-resource-metadata.js'
+
+// What a verified request carries.
+export type { AccessTokenClaims, AuthResult } from './token/auth-result.js'
+export type { TokenLocation } from './request/extract-bearer-token.js'
+
+// Errors.
+export { AUTH_ERRORS, isAuthError } from './errors/errors.js'
+export type { AuthError, AuthErrorCode, BearerErrorCode } from './errors/errors.js'
+export { IssuerFetchError } from './lib/fetch-json.js'
+export { IssuerMetadataError } from './keys/discovery.js'
+export { KeysUnavailableError } from './keys/key-source.js'
+
+// Scope requirements and the scope catalogue.
+export { allOf, anyOf } from './scopes/requirement.js'
+export type { AllOfRequirement, AnyOfRequirement, ScopeRequirement } from './scopes/requirement.js'
+export { defineScopeCatalogue } from './scopes/scope-catalogue.js'
+export type { ScopeCatalogue, ScopeCatalogueDefinition, ScopeDefinition, ScopeNames, ScopeRequirementOf } from './scopes/scope-catalogue.js'
+export type { ParsedScopeName, ScopeEntry, ScopeGroup } from './scopes/scope-groups.js'
 export type {
   OpenApiOAuthFlows,
   OpenApiOAuthFlowsWithScopes,
   OpenApiOptions,
   OpenApiSecurity,
   OpenApiSecurityRequirement,
-} from './scope-openapi.js'
-export { combineRequirements, joinRoutePath, prefixCovers, REQUIREMENT, requirementOf, routeMethods, tagRequirement } from './route-requirement.js'
-export type { RouteRequirement } from './route-requirement.js'
+} from './scopes/scope-openapi.js'
+export type { RouteRequirement } from './scopes/route-requirement.js'

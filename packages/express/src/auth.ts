@@ -1,28 +1,8 @@
-import {
-  attachMetadataEndpoint,
-  authenticatorOf,
-  authorizationLines,
-  bearerRequestFromNode,
-  createAuthenticator,
-  isAuthError,
-  tagRequirement,
-  type Authenticator,
-  type AuthOptions,
-  type AuthResult,
-  type CompiledRequirement,
-  type ScopeCatalogue,
-  type ScopeRequirementOf,
-} from '@scopeguard/core'
+import type { AuthOptions, ScopeCatalogue, ScopeRequirementOf } from '@scopeguard/core'
+import { attachMetadataEndpoint, createAdapterKit, tagRequirement } from '@scopeguard/core/adapter'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { createRequestAuthSlot } from './request-auth-accessor.js'
-import { sendAuthError, sendResourceMetadata } from './respond.js'
-
-// Requests that auth() let through without a token (optional mode), with the authenticator
-// that did, so that requireScopes() can answer them with its 401. Authenticated requests need
-// no entry: their `req.auth` leads back to the authenticator (see `authenticatorOf`). A
-// WeakMap and not a mark on the request: see request-auth-accessor.ts for what adding a
-// property to an Express request costs.
-const anonymousRequests = new WeakMap<Request, Authenticator>()
+import { expressBinding } from './express-binding.js'
+import { act } from './act.js'
 
 /** Options of the Express `auth()` middleware; see `AuthOptions` in `@scopeguard/core`. */
 export type ExpressAuthOptions<S extends string = string> = AuthOptions & { scopes?: ScopeCatalogue<S> }
@@ -44,12 +24,12 @@ export interface ExpressAuth<S extends string = string> extends RequestHandler {
    */
   requireScopes(...requirements: ScopeRequirementOf<S>[]): RequestHandler
   /**
-   * A middleware that answers `GET` / `HEAD` (and the CORS preflight) of the RFC 9728 metadata document (built from
-   * the `resourceMetadata` option) and passes every other request on, without
-   * authenticating. `app.use()` of this `auth()` serves the document already; an app that
-   * guards its routes one by one with `requireScopes()` mounts this instead, or the
-   * `resource_metadata` its challenges name would be a 404. Reading it from an `auth()`
-   * without `resourceMetadata` throws a TypeError.
+   * A middleware that answers `GET` / `HEAD` (and the CORS preflight) of the RFC 9728
+   * metadata document (built from the `resourceMetadata` option) and passes every other
+   * request on, without authenticating. `app.use()` of this `auth()` serves the document
+   * already; an app that guards its routes one by one with `requireScopes()` mounts this
+   * instead, or the `resource_metadata` its challenges name would be a 404. Reading it from
+   * an `auth()` without `resourceMetadata` throws a TypeError.
    *
    * @example
    * const authenticate = auth({ issuer, audience, resourceMetadata: { resource: 'https://api.example.com/calendar' } })
@@ -69,101 +49,22 @@ export interface ExpressAuth<S extends string = string> extends RequestHandler {
  * app.use(auth({ issuer: 'https://idp.example.com/', audience: 'https://api.example.com/calendar' }))
  */
 export function auth<S extends string = string>(options: ExpressAuthOptions<S>): ExpressAuth<S> {
-  const authenticator = createAuthenticator(options)
-  const { acceptBodyToken } = authenticator.options
-  const metadata = authenticator.resourceMetadata
-  const authSlot = createRequestAuthSlot()
-  // Whether this auth() has run as middleware (app-wide, mostly): until it has, no request can
-  // reach one of its route guards already authenticated by it, so the guards need not look.
-  let middlewareHasRun = false
-
-  /** Authenticates `req`, sets `req.auth`, then checks `requirement` (when given) and calls `next()`, or answers the failure. */
-  function authenticate(req: Request, res: Response, next: NextFunction, requirement: CompiledRequirement | undefined): void {
-    // A reused token comes straight from the cache: no request object, no promise.
-    const cached = authenticator.cachedResult(authorizationLines(req.rawHeaders))
-    if (cached !== undefined) {
-      authSlot.write(req, cached)
-      authorizeThenContinue(authenticator, cached, requirement, res, next)
-      return
-    }
-    authenticator.authenticate(bearerRequestFromNode(req, acceptBodyToken ? req.body : undefined)).then(
-      (result) => {
-        if (result !== undefined) {
-          authSlot.write(req, result)
-          // RFC 6750 §2.3: success responses to query-token requests SHOULD be marked private.
-          if (result.location === 'query') res.setHeader('Cache-Control', 'private')
-        } else {
-          anonymousRequests.set(req, authenticator)
-        }
-        authorizeThenContinue(authenticator, result, requirement, res, next)
-      },
-      (err: unknown) => fail(authenticator, res, next, err),
-    )
-  }
-
-  /** Answers the request if it asks for the RFC 9728 metadata; says whether it did. */
-  function answeredMetadata(req: Request, res: Response): boolean {
-    // RFC 9728 §3: the metadata is public, so it is answered before authenticating.
-    // `originalUrl`, not `url`: the path as received, even where a mount rewrote `req.url`.
-    if (metadata === undefined || !metadata.matches(req.method, req.originalUrl)) return false
-    sendResourceMetadata(res, metadata)
-    return true
-  }
+  const kit = createAdapterKit(options, expressBinding())
 
   const middleware = function scopeguardAuth(req: Request, res: Response, next: NextFunction): void {
-    if (answeredMetadata(req, res)) return
-    middlewareHasRun = true
-    authenticate(req, res, next, undefined)
+    act(kit.middleware(req), res, next)
   }
 
   function requireScopes(...requirements: ScopeRequirementOf<S>[]): RequestHandler {
-    const requirement = authenticator.compile(requirements)
+    const guard = kit.routeGuard(requirements)
     return tagRequirement(function scopeguardRequireScopes(req: Request, res: Response, next: NextFunction): void {
-      if (middlewareHasRun) {
-        const result = authSlot.read(req) as AuthResult | undefined
-        // Behind app.use() of this same auth() the request is authenticated already.
-        if (requestAuthenticator(req, result) === authenticator) {
-          authorizeThenContinue(authenticator, result, requirement, res, next)
-          return
-        }
-      }
-      authenticate(req, res, next, requirement)
-    }, requirement)
+      act(guard(req), res, next)
+    }, guard.requirement)
   }
 
   const metadataEndpoint = function scopeguardMetadataEndpoint(req: Request, res: Response, next: NextFunction): void {
-    if (!answeredMetadata(req, res)) next()
+    act(kit.metadata(req), res, next)
   }
 
-  return attachMetadataEndpoint(Object.assign(middleware, { requireScopes }), metadataEndpoint, metadata)
-}
-
-/** The authenticator of the `auth()` that let this request through, if any. */
-export function requestAuthenticator(req: Request, result: unknown): Authenticator | undefined {
-  return authenticatorOf(result) ?? anonymousRequests.get(req)
-}
-
-/** Checks `requirement` (none: nothing to check) and calls `next()`, or answers the failure. */
-export function authorizeThenContinue(
-  authenticator: Authenticator,
-  result: AuthResult | undefined,
-  requirement: CompiledRequirement | undefined,
-  res: Response,
-  next: NextFunction,
-): void {
-  if (requirement !== undefined) {
-    try {
-      authenticator.authorize(result, requirement)
-    } catch (err) {
-      fail(authenticator, res, next, err)
-      return
-    }
-  }
-  next()
-}
-
-/** Sends the error, or hands it to Express's error handling when `handleErrors` is false. */
-export function fail(authenticator: Authenticator | undefined, res: Response, next: NextFunction, err: unknown): void {
-  if (isAuthError(err) && authenticator?.options.handleErrors !== false) sendAuthError(res, err)
-  else next(err)
+  return attachMetadataEndpoint(Object.assign(middleware, { requireScopes }), metadataEndpoint, kit.authenticator.resourceMetadata)
 }

@@ -1,3 +1,4 @@
+import type { RouteRequirement } from '@scopeguard/core'
 import {
   combineRequirements,
   joinRoutePath,
@@ -5,8 +6,7 @@ import {
   requirementOf,
   routeMethods,
   type CompiledRequirement,
-  type RouteRequirement,
-} from '@scopeguard/core'
+} from '@scopeguard/core/adapter'
 import type { Application, Router } from 'express'
 
 /** The parts of Express 4 and 5 (router 2) layers read here; neither version types them. */

@@ -1,7 +1,8 @@
-import { compileRequirement, tagRequirement, type CompiledRequirement, type ScopeRequirement } from '@scopeguard/core'
+import type { ScopeRequirement } from '@scopeguard/core'
+import { compileRequirement, createRequirementCheck, tagRequirement, type CompiledRequirement } from '@scopeguard/core/adapter'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { authorizeThenContinue, requestAuthenticator } from './auth.js'
-import { createRequestAuthSlot } from './request-auth-accessor.js'
+import { act } from './act.js'
+import { expressBinding } from './express-binding.js'
 
 /**
  * Requires every given scope or requirement (all-of); combine with `anyOf` / `allOf` for
@@ -14,21 +15,10 @@ export function requireScopes(...requirements: ScopeRequirement[]): RequestHandl
   return requirementMiddleware(compileRequirement(requirements, 'requireScopes()'))
 }
 
-const NOT_AUTHENTICATED =
-  'scopeguard: requireScopes() ran on a request that auth() did not let through (req.auth is not its result); ' +
-  'add app.use(auth({...})) before this route, or guard the route with the one-middleware form ' +
-  'authenticate.requireScopes(...) (authenticate = auth({...})), and do not replace req.auth.'
-
 /** The middleware checking a compiled requirement, tagged with it for `listRoutes()`. */
 export function requirementMiddleware(requirement: CompiledRequirement): RequestHandler {
-  const authSlot = createRequestAuthSlot()
+  const check = createRequirementCheck(requirement, expressBinding())
   return tagRequirement(function scopeguardRequireScopes(req: Request, res: Response, next: NextFunction): void {
-    const result = authSlot.read(req) as Request['auth'] | undefined
-    const authenticator = requestAuthenticator(req, result)
-    if (authenticator === undefined) {
-      next(new Error(NOT_AUTHENTICATED))
-      return
-    }
-    authorizeThenContinue(authenticator, result, requirement, res, next)
+    act(check(req), res, next)
   }, requirement)
 }

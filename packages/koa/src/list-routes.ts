@@ -1,11 +1,11 @@
+import type { RouteRequirement } from '@scopeguard/core'
 import {
   combineRequirements,
   prefixCovers,
   requirementOf,
   routeMethods,
   type CompiledRequirement,
-  type RouteRequirement,
-} from '@scopeguard/core'
+} from '@scopeguard/core/adapter'
 
 /** The parts of an `@koa/router` layer read here. */
 interface RouterLayer {

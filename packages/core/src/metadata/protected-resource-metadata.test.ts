@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createAuthenticator } from './authenticator.js'
-import { resolveOptions, type AuthOptions } from './options.js'
+import { createAuthenticator } from '../authenticator/authenticator.js'
+import { resolveOptions, type AuthOptions } from '../options/options.js'
 import {
   buildProtectedResourceMetadata,
   checkResourceIdentifier,
@@ -8,8 +8,8 @@ import {
   protectedResourceMetadataUrl,
   type ProtectedResourceMetadataSource,
 } from './protected-resource-metadata.js'
-import { compileRequirement } from './requirement.js'
-import { defineScopeCatalogue } from './scope-catalogue.js'
+import { compileRequirement } from '../scopes/requirement.js'
+import { defineScopeCatalogue } from '../scopes/scope-catalogue.js'
 
 const BASE = { issuer: 'https://idp.example.com/', audience: 'https://api.example.com' } as const
 

@@ -3,8 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { discoverJwksUri, IssuerMetadataError, metadataUrls } from './discovery.js'
-import { checkEndpointUrl } from './endpoint-url.js'
-import { IssuerFetchError, type FetchPolicy } from './fetch-json.js'
+import { checkEndpointUrl } from '../lib/endpoint-url.js'
+import { IssuerFetchError, type FetchPolicy } from '../lib/fetch-json.js'
 
 const POLICY: FetchPolicy = { timeout: 200, maxBytes: 64 * 1024 }
 const OIDC = '/.well-known/openid-configuration'

@@ -1,4 +1,4 @@
-import { checkEndpointUrl } from './endpoint-url.js'
+import { checkEndpointUrl } from '../lib/endpoint-url.js'
 
 /** The `resourceMetadata` option of `auth()`: publish RFC 9728 protected resource metadata. */
 export interface ResourceMetadataOptions {

@@ -1,18 +1,9 @@
-import type { AccessTokenClaims } from './auth-result.js'
-import { checkEndpointUrl } from './endpoint-url.js'
-import type { KeySourceEventHandler } from './key-source-event.js'
-import type { GetKey, LocalKey } from './key-source.js'
-import { checkResourceIdentifier, type ResolvedResourceMetadata, type ResourceMetadataOptions } from './protected-resource-metadata.js'
-import { isScopeCatalogue, type ScopeCatalogue } from './scope-catalogue.js'
-
-/** A check on one claim, for what scopes cannot express. */
-export type ClaimCheck =
-  /** The claim must equal this value exactly (`===`). */
-  | { readonly equals: string | number | boolean }
-  /** The claim must be an array containing this value. */
-  | { readonly includes: string | number | boolean }
-  /** Custom predicate; `value` is `undefined` when the claim is absent. Throwing counts as failing. */
-  | ((value: unknown, claims: AccessTokenClaims) => boolean)
+import type { ClaimCheck } from '../token/claim-check.js'
+import { checkEndpointUrl } from '../lib/endpoint-url.js'
+import type { KeySourceEventHandler } from '../keys/key-source-event.js'
+import type { GetKey, LocalKey } from '../keys/key-source.js'
+import { checkResourceIdentifier, type ResolvedResourceMetadata, type ResourceMetadataOptions } from '../metadata/protected-resource-metadata.js'
+import { isScopeCatalogue, type ScopeCatalogue } from '../scopes/scope-catalogue.js'
 
 /** Asymmetric JWS algorithms accepted by default (RFC 8725 §3.1: an explicit allowlist). */
 export const DEFAULT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const

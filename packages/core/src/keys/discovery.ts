@@ -1,5 +1,5 @@
-import { checkEndpointUrl } from './endpoint-url.js'
-import { fetchJson, IssuerFetchError, type FetchPolicy } from './fetch-json.js'
+import { checkEndpointUrl } from '../lib/endpoint-url.js'
+import { fetchJson, IssuerFetchError, type FetchPolicy } from '../lib/fetch-json.js'
 
 /**
  * Where an issuer's metadata may live, in the order tried:

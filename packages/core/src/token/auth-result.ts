@@ -1,5 +1,5 @@
 import type { JWTHeaderParameters, JWTPayload } from 'jose'
-import type { TokenLocation } from './extract-bearer-token.js'
+import type { TokenLocation } from '../request/extract-bearer-token.js'
 
 /** Claims of a verified access token, with the common ones typed (RFC 7519 §4.1, RFC 9068 §2.2). */
 export interface AccessTokenClaims extends JWTPayload {

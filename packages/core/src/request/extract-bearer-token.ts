@@ -1,5 +1,5 @@
 import type { BearerRequest } from './bearer-request.js'
-import { Failure } from './failure.js'
+import { Rejection } from '../errors/rejection.js'
 
 /** Where a token was found (RFC 6750 §2.1, §2.2, §2.3). */
 export type TokenLocation = 'header' | 'body' | 'query'
@@ -29,7 +29,7 @@ const FORM_URLENCODED = /^application\/x-www-form-urlencoded(?:\s*;|\s*$)/i
 /**
  * Finds the access token in a request per RFC 6750 §2. Returns `undefined` when the
  * request carries no bearer credentials (including another auth scheme: `scheme_unsupported`
- * is reported by the caller); throws a {@link Failure} for a malformed request, more than
+ * is reported by the caller); throws a {@link Rejection} for a malformed request, more than
  * one token, or an absurdly long token (checked before any parsing).
  */
 export function extractBearerToken(request: BearerRequest, options: ExtractOptions): ExtractedToken | undefined {
@@ -39,10 +39,10 @@ export function extractBearerToken(request: BearerRequest, options: ExtractOptio
   const found = (fromHeader === undefined || fromHeader === SCHEME_UNSUPPORTED ? 0 : 1) +
     (fromBody === undefined ? 0 : 1) + (fromQuery === undefined ? 0 : 1)
   // RFC 6750 §2: "Clients MUST NOT use more than one method to transmit the token in each request."
-  if (found > 1) throw new Failure('credentials_multiple')
+  if (found > 1) throw new Rejection('credentials_multiple')
   if (fromBody !== undefined) return { token: checkLength(fromBody, options.maxTokenLength), location: 'body' }
   if (fromQuery !== undefined) return { token: checkLength(fromQuery, options.maxTokenLength), location: 'query' }
-  if (fromHeader === SCHEME_UNSUPPORTED) throw new Failure('scheme_unsupported')
+  if (fromHeader === SCHEME_UNSUPPORTED) throw new Rejection('scheme_unsupported')
   return fromHeader === undefined ? undefined : { token: fromHeader, location: 'header' }
 }
 
@@ -55,7 +55,7 @@ function readHeader(
   let value: string | undefined
   if (typeof authorization === 'string') value = authorization
   else if (authorization !== undefined) {
-    if (authorization.length > 1) throw new Failure('credentials_multiple')
+    if (authorization.length > 1) throw new Rejection('credentials_multiple')
     value = authorization[0]
   }
   if (value === undefined || value.trim() === '') return undefined
@@ -63,11 +63,11 @@ function readHeader(
   let start = 6
   while (value.charCodeAt(start) === 0x20) start++
   // 1*SP between scheme and token: "Bearer" alone, or "Bearer\tx", is malformed.
-  if (start === 6 || start === value.length) throw new Failure('authorization_malformed')
+  if (start === 6 || start === value.length) throw new Rejection('authorization_malformed')
   // The cap applies before any pattern matching, parsing or crypto.
-  if (value.length - start > maxTokenLength) throw new Failure('token_too_long')
+  if (value.length - start > maxTokenLength) throw new Rejection('token_too_long')
   const token = value.slice(start)
-  if (!B64TOKEN.test(token)) throw new Failure('authorization_malformed')
+  if (!B64TOKEN.test(token)) throw new Rejection('authorization_malformed')
   return token
 }
 
@@ -92,13 +92,13 @@ function readQuery(url: string | undefined): string | undefined {
 
 function checkParameter(value: unknown): string {
   // A repeated parameter arrives as an array: RFC 6750 §3.1 "repeats the same parameter".
-  if (Array.isArray(value)) throw new Failure('credentials_multiple')
-  if (typeof value !== 'string' || value === '') throw new Failure('authorization_malformed')
+  if (Array.isArray(value)) throw new Rejection('credentials_multiple')
+  if (typeof value !== 'string' || value === '') throw new Rejection('authorization_malformed')
   return value
 }
 
 function checkLength(token: string, maxTokenLength: number): string {
-  if (token.length > maxTokenLength) throw new Failure('token_too_long')
-  if (!B64TOKEN.test(token)) throw new Failure('authorization_malformed')
+  if (token.length > maxTokenLength) throw new Rejection('token_too_long')
+  if (!B64TOKEN.test(token)) throw new Rejection('authorization_malformed')
   return token
 }

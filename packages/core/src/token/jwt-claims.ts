@@ -1,5 +1,5 @@
 import type { AccessTokenClaims } from './auth-result.js'
-import { Failure } from './failure.js'
+import { Rejection } from '../errors/rejection.js'
 
 /** What the registered claims of every token are checked against. */
 export interface ClaimRules {
@@ -20,28 +20,28 @@ export interface ClaimRules {
  * be finite: JSON's 1e400 parses to Infinity, which would be a token that never expires.
  */
 export function checkRegisteredClaims(claims: AccessTokenClaims, rules: ClaimRules, nowSeconds: number): void {
-  if (typeof claims.iss !== 'string' || !rules.issuers.has(claims.iss)) throw new Failure('issuer_invalid')
-  if (!hasAudience(claims.aud, rules.audiences)) throw new Failure('audience_invalid')
+  if (typeof claims.iss !== 'string' || !rules.issuers.has(claims.iss)) throw new Rejection('issuer_invalid')
+  if (!hasAudience(claims.aud, rules.audiences)) throw new Rejection('audience_invalid')
   for (const name of rules.requiredClaims) {
-    if (!Object.hasOwn(claims, name)) throw new Failure('claim_missing')
+    if (!Object.hasOwn(claims, name)) throw new Rejection('claim_missing')
   }
 
   const tolerance = rules.clockTolerance
   const iat = numericDate(claims, 'iat')
   const nbf = numericDate(claims, 'nbf')
-  if (nbf !== undefined && nbf > nowSeconds + tolerance) throw new Failure('token_not_yet_valid')
+  if (nbf !== undefined && nbf > nowSeconds + tolerance) throw new Rejection('token_not_yet_valid')
   const exp = numericDate(claims, 'exp')
-  if (exp !== undefined && exp <= nowSeconds - tolerance) throw new Failure('token_expired')
+  if (exp !== undefined && exp <= nowSeconds - tolerance) throw new Rejection('token_expired')
   if (rules.maxTokenAge !== undefined) {
     // RFC 9068 §4 leaves token age to the resource; jose's rule: iat is required and must
     // lie in the past (within the tolerance), and not further back than the maximum age.
-    if (iat === undefined) throw new Failure('claim_missing')
+    if (iat === undefined) throw new Rejection('claim_missing')
     const age = nowSeconds - iat
-    if (age - tolerance > rules.maxTokenAge) throw new Failure('token_too_old')
-    if (age < -tolerance) throw new Failure('token_issued_in_future')
+    if (age - tolerance > rules.maxTokenAge) throw new Rejection('token_too_old')
+    if (age < -tolerance) throw new Rejection('token_issued_in_future')
   }
   // After the comparisons, so -Infinity still reads as expired and Infinity as not yet valid.
-  if (!Number.isFinite(iat ?? 0) || !Number.isFinite(nbf ?? 0) || !Number.isFinite(exp ?? 0)) throw new Failure('claim_invalid')
+  if (!Number.isFinite(iat ?? 0) || !Number.isFinite(nbf ?? 0) || !Number.isFinite(exp ?? 0)) throw new Rejection('claim_invalid')
 }
 
 function hasAudience(aud: unknown, accepted: readonly string[]): boolean {
@@ -52,6 +52,6 @@ function hasAudience(aud: unknown, accepted: readonly string[]): boolean {
 function numericDate(claims: AccessTokenClaims, name: 'iat' | 'nbf' | 'exp'): number | undefined {
   const value: unknown = claims[name]
   if (value === undefined) return undefined
-  if (typeof value !== 'number') throw new Failure('claim_invalid')
+  if (typeof value !== 'number') throw new Rejection('claim_invalid')
   return value
 }

@@ -5,7 +5,7 @@ import type { AuthErrorCode } from './errors.js'
  * (with the configured challenge) in one place. Not an `Error`: no stack is captured on
  * the rejection path, which an attacker controls the rate of.
  */
-export class Failure {
+export class Rejection {
   constructor(
     readonly code: AuthErrorCode,
     readonly cause?: unknown,

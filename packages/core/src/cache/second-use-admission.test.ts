@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { SecondSightAdmission } from './token-admission.js'
+import { SecondUseAdmission } from './second-use-admission.js'
 
 const token = () => `eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.${randomBytes(64).toString('base64url')}`
 
-describe('SecondSightAdmission', () => {
+describe('SecondUseAdmission', () => {
   it('admits a token on its second sighting, then puts it back to "not seen"', () => {
-    const admission = new SecondSightAdmission(100)
+    const admission = new SecondUseAdmission(100)
     const reused = token()
     expect(admission.admit(reused)).toBe(false)
     expect(admission.admit(reused)).toBe(true)
@@ -14,7 +14,7 @@ describe('SecondSightAdmission', () => {
   })
 
   it('never admits a token seen once, among many one-off tokens', () => {
-    const admission = new SecondSightAdmission(10_000)
+    const admission = new SecondUseAdmission(10_000)
     let admitted = 0
     for (let i = 0; i < 100_000; i++) if (admission.admit(token())) admitted++
     // The stored 32-bit value is independent of the slot: a false admission is one in 2^32 per token.
@@ -22,7 +22,7 @@ describe('SecondSightAdmission', () => {
   })
 
   it('still admits a reused token while one-off tokens stream past, if its uses are close', () => {
-    const admission = new SecondSightAdmission(10_000)
+    const admission = new SecondUseAdmission(10_000)
     let admitted = 0
     for (let i = 0; i < 1000; i++) {
       const reused = token()
@@ -35,7 +35,7 @@ describe('SecondSightAdmission', () => {
   })
 
   it('rarely admits a token that comes back only after more tokens than the cache holds', () => {
-    const admission = new SecondSightAdmission(10_000)
+    const admission = new SecondUseAdmission(10_000)
     const pool = Array.from({ length: 20_000 }, token)
     for (const each of pool) admission.admit(each)
     let admitted = 0

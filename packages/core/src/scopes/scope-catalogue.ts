@@ -1,4 +1,4 @@
-import { closestMatch } from './did-you-mean.js'
+import { closestMatch } from '../lib/did-you-mean.js'
 import { anyOf, compileRequirement, type CompiledRequirement, type ScopeRequirement } from './requirement.js'
 import type { RouteRequirement } from './route-requirement.js'
 import { groupScopesByResource, type ScopeEntry, type ScopeGroup } from './scope-groups.js'

@@ -9,10 +9,10 @@ import {
   type JWSHeaderParameters,
 } from 'jose'
 import { discoverJwksUri } from './discovery.js'
-import { fetchJson, type FetchPolicy } from './fetch-json.js'
+import { fetchJson, type FetchPolicy } from '../lib/fetch-json.js'
 import type { VerificationKey } from './jws-signature.js'
 import { emitter, type KeySourceEventHandler } from './key-source-event.js'
-import { RefreshingValue, type RefreshPolicy } from './refreshing-value.js'
+import { RefreshingValue, type RefreshPolicy } from '../lib/refreshing-value.js'
 import { usableKeys, withoutPrivateMembers } from './usable-keys.js'
 
 /** Resolves the verification key for a token from its protected header. */

@@ -1,6 +1,6 @@
 import { constants, createHmac, createSecretKey, KeyObject, timingSafeEqual, verify } from 'node:crypto'
 import type { CryptoKey } from 'jose'
-import { Failure } from './failure.js'
+import { Rejection } from '../errors/rejection.js'
 
 // Signature checks with node:crypto rather than jose's `jwtVerify`. jose 6 verifies through
 // WebCrypto, whose per-call algorithm normalisation and thread-pool round trip cost more than
@@ -76,15 +76,15 @@ const preparedKeys = new WeakMap<object, { readonly keyObject: KeyObject; readon
  */
 export function verifySignature(alg: string, key: VerificationKey, signingInput: Buffer, signature: Buffer): void {
   const algorithm = ALGORITHMS.get(alg)
-  if (algorithm === undefined) throw new Failure('algorithm_not_allowed')
+  if (algorithm === undefined) throw new Rejection('algorithm_not_allowed')
   const keyObject = nodeKey(key, alg, algorithm)
   let valid: boolean
   try {
     valid = check(algorithm, keyObject, signingInput, signature)
   } catch (cause) {
-    throw new Failure('signature_invalid', cause)
+    throw new Rejection('signature_invalid', cause)
   }
-  if (!valid) throw new Failure('signature_invalid')
+  if (!valid) throw new Rejection('signature_invalid')
 }
 
 function check(algorithm: Algorithm, key: KeyObject, input: Buffer, signature: Buffer): boolean {
@@ -110,7 +110,7 @@ function nodeKey(key: VerificationKey, alg: string, algorithm: Algorithm): KeyOb
   if (!(key instanceof KeyObject) && !(key instanceof Uint8Array)) checkCryptoKey(key, algorithm)
   const keyObject = record?.keyObject ?? toKeyObject(key)
   const problem = pairingProblem(keyObject, algorithm)
-  if (problem !== undefined) throw new Failure('key_unusable', new TypeError(`${alg}: ${problem}`))
+  if (problem !== undefined) throw new Rejection('key_unusable', new TypeError(`${alg}: ${problem}`))
   if (record === undefined) preparedKeys.set(key, (record = { keyObject, algs: new Set() }))
   record.algs.add(alg)
   return keyObject
@@ -135,7 +135,7 @@ function checkCryptoKey(key: CryptoKey, algorithm: Algorithm): void {
     (expected.hash === undefined || actual.hash?.name === expected.hash) &&
     (expected.namedCurve === undefined || actual.namedCurve === expected.namedCurve)
   if (!fits) {
-    throw new Failure('key_unusable', new TypeError(`a CryptoKey for ${actual.name ?? 'another algorithm'} cannot verify ${expected.name}${expected.hash ? ` with ${expected.hash}` : ''}`))
+    throw new Rejection('key_unusable', new TypeError(`a CryptoKey for ${actual.name ?? 'another algorithm'} cannot verify ${expected.name}${expected.hash ? ` with ${expected.hash}` : ''}`))
   }
 }
 

@@ -1,4 +1,4 @@
-import { closestMatch } from './did-you-mean.js'
+import { closestMatch } from '../lib/did-you-mean.js'
 import type { RouteRequirement } from './route-requirement.js'
 import type { ScopeEntry } from './scope-groups.js'
 

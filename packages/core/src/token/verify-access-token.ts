@@ -1,14 +1,14 @@
 import { isUtf8 } from 'node:buffer'
 import { errors, type FlattenedJWSInput, type JWTHeaderParameters } from 'jose'
 import type { AccessTokenClaims } from './auth-result.js'
-import { Failure } from './failure.js'
+import { Rejection } from '../errors/rejection.js'
+import { runClaimCheck, type ClaimCheck } from './claim-check.js'
 import { checkRegisteredClaims, type ClaimRules } from './jwt-claims.js'
-import { verifySignature, type VerificationKey } from './jws-signature.js'
-import { KeysUnavailableError, type KeyResolver } from './key-source.js'
-import type { ClaimCheck, ResolvedOptions } from './options.js'
+import { verifySignature, type VerificationKey } from '../keys/jws-signature.js'
+import { KeysUnavailableError, type KeyResolver } from '../keys/key-source.js'
 import { isCanonicalCompactJws, MAX_JSON_DEPTH, nestsDeeperThan } from './token-shape.js'
 
-/** Verifies a compact JWS access token; throws a {@link Failure} naming why it is not acceptable. */
+/** Verifies a compact JWS access token; throws a {@link Rejection} naming why it is not acceptable. */
 export type AccessTokenVerifier = (token: string) => Promise<{ header: JWTHeaderParameters; claims: AccessTokenClaims }>
 
 // RFC 9068 §2.1 / §4: the media type "at+jwt"; "application/" may be omitted (RFC 7515 §4.1.9).
@@ -19,6 +19,18 @@ const LENIENT_TYPES = new Set([...ACCESS_TOKEN_TYPES, 'jwt', 'application/jwt'])
 // RFC 9068 §2.2 required claims.
 const RFC9068_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti']
 
+/** What the verifier needs of the validated options (the resolved `auth()` options fit it). */
+export interface VerifierSettings {
+  readonly issuers: readonly string[]
+  readonly audiences: readonly string[]
+  readonly algorithms: readonly string[]
+  readonly clockTolerance: number
+  readonly maxTokenAge: number | undefined
+  readonly requiredClaims: readonly string[]
+  readonly strictRfc9068: boolean
+  readonly claimChecks: readonly (readonly [string, ClaimCheck])[]
+}
+
 /**
  * Builds the verifier once from validated options. Per token it runs, in the order jose's
  * `jwtVerify` does (so failure codes match the hostile-input tables): JWS shape, protected
@@ -27,7 +39,7 @@ const RFC9068_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti']
  * selects and imports the keys; its `jwtVerify` is not used because its WebCrypto path made
  * every cache miss 1.2–1.6× slower on Node 20 (`pnpm bench`, verification only).
  */
-export function createAccessTokenVerifier(options: ResolvedOptions, resolveKey: KeyResolver): AccessTokenVerifier {
+export function createAccessTokenVerifier(options: VerifierSettings, resolveKey: KeyResolver): AccessTokenVerifier {
   const acceptedTypes = options.strictRfc9068 ? ACCESS_TOKEN_TYPES : LENIENT_TYPES
   const algorithms = new Set(options.algorithms)
   const rules: ClaimRules = {
@@ -41,20 +53,20 @@ export function createAccessTokenVerifier(options: ResolvedOptions, resolveKey: 
   }
 
   return async (token) => {
-    if (!isCanonicalCompactJws(token)) throw new Failure('token_malformed')
+    if (!isCanonicalCompactJws(token)) throw new Rejection('token_malformed')
     const first = token.indexOf('.')
     const second = token.indexOf('.', first + 1)
     const jws: FlattenedJWSInput = { protected: token.slice(0, first), payload: token.slice(first + 1, second), signature: token.slice(second + 1) }
 
     const header = decodeJsonObject(jws.protected as string) as JWTHeaderParameters | undefined
-    if (header === undefined || nestsDeeperThan(header, MAX_JSON_DEPTH)) throw new Failure('token_malformed')
+    if (header === undefined || nestsDeeperThan(header, MAX_JSON_DEPTH)) throw new Rejection('token_malformed')
     checkCritical(header)
     const { alg, typ } = header
-    if (typeof alg !== 'string' || alg === '') throw new Failure('token_malformed')
+    if (typeof alg !== 'string' || alg === '') throw new Rejection('token_malformed')
     // RFC 8725 §3.1: only the configured algorithms, never "none", never a mix of families.
-    if (!algorithms.has(alg)) throw new Failure('algorithm_not_allowed')
+    if (!algorithms.has(alg)) throw new Rejection('algorithm_not_allowed')
     if (typ === undefined ? options.strictRfc9068 : typeof typ !== 'string' || !acceptedTypes.has(typ.toLowerCase())) {
-      throw new Failure('token_type_invalid')
+      throw new Rejection('token_type_invalid')
     }
 
     const signingInput = Buffer.from(token.slice(0, second), 'latin1')
@@ -64,10 +76,10 @@ export function createAccessTokenVerifier(options: ResolvedOptions, resolveKey: 
     else verifySignature(alg, key, signingInput, signature)
 
     const claims = decodeJsonObject(jws.payload as string) as AccessTokenClaims | undefined
-    if (claims === undefined) throw new Failure('token_malformed')
+    if (claims === undefined) throw new Rejection('token_malformed')
     checkRegisteredClaims(claims, rules, Math.floor(Date.now() / 1000))
     // Bounded nesting: an application's JSON.stringify(req.auth) must not overflow the stack.
-    if (nestsDeeperThan(claims, MAX_JSON_DEPTH)) throw new Failure('token_malformed')
+    if (nestsDeeperThan(claims, MAX_JSON_DEPTH)) throw new Rejection('token_malformed')
     if (options.strictRfc9068) checkRfc9068Types(claims)
     for (const [name, check] of options.claimChecks) runClaimCheck(name, check, claims)
     return { header, claims }
@@ -97,7 +109,7 @@ function decodeJsonObject(segment: string): Record<string, unknown> | undefined 
 function checkCritical(header: JWTHeaderParameters): void {
   const { crit } = header
   if (crit === undefined) return
-  if (!Array.isArray(crit) || crit.length !== 1 || crit[0] !== 'b64' || header.b64 !== true) throw new Failure('token_malformed')
+  if (!Array.isArray(crit) || crit.length !== 1 || crit[0] !== 'b64' || header.b64 !== true) throw new Rejection('token_malformed')
 }
 
 /**
@@ -117,7 +129,7 @@ async function lookUpKey(resolveKey: KeyResolver, header: JWTHeaderParameters, j
 }
 
 function verifyWithAny(alg: string, keys: readonly VerificationKey[], signingInput: Buffer, signature: Buffer): void {
-  let last: unknown = new Failure('key_not_found')
+  let last: unknown = new Rejection('key_not_found')
   for (const key of keys) {
     try {
       verifySignature(alg, key, signingInput, signature)
@@ -130,36 +142,18 @@ function verifyWithAny(alg: string, keys: readonly VerificationKey[], signingInp
 }
 
 /** Maps what a key lookup threw to our failure codes. */
-function keyFailure(error: unknown): Failure | KeysUnavailableError {
-  if (error instanceof Failure || error instanceof KeysUnavailableError) return error
-  if (error instanceof errors.JWKSNoMatchingKey) return new Failure('key_not_found', error)
+function keyFailure(error: unknown): Rejection | KeysUnavailableError {
+  if (error instanceof Rejection || error instanceof KeysUnavailableError) return error
+  if (error instanceof errors.JWKSNoMatchingKey) return new Rejection('key_not_found', error)
   // jose rejects a JWK it cannot import for the token's alg (JWKInvalid, or a TypeError for
   // a key type that does not match it): the token is unusable here, not our fault.
-  if (error instanceof errors.JWKInvalid || error instanceof TypeError) return new Failure('key_unusable', error)
+  if (error instanceof errors.JWKInvalid || error instanceof TypeError) return new Rejection('key_unusable', error)
   // JOSENotSupported and anything else the token's header can provoke: malformed, never a 500.
-  return new Failure('token_malformed', error)
+  return new Rejection('token_malformed', error)
 }
 
 function checkRfc9068Types(claims: AccessTokenClaims): void {
   for (const name of ['sub', 'client_id', 'jti'] as const) {
-    if (typeof claims[name] !== 'string') throw new Failure('claim_invalid')
+    if (typeof claims[name] !== 'string') throw new Rejection('claim_invalid')
   }
-}
-
-function runClaimCheck(name: string, check: ClaimCheck, claims: AccessTokenClaims): void {
-  const present = Object.hasOwn(claims, name)
-  const value = present ? claims[name] : undefined
-  if (typeof check === 'function') {
-    let passed: unknown
-    try {
-      passed = check(value, claims)
-    } catch (cause) {
-      throw new Failure('claim_invalid', cause)
-    }
-    if (passed !== true) throw new Failure(present ? 'claim_invalid' : 'claim_missing')
-    return
-  }
-  if (!present) throw new Failure('claim_missing')
-  const ok = 'equals' in check ? value === check.equals : Array.isArray(value) && value.includes(check.includes)
-  if (!ok) throw new Failure('claim_invalid')
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { AuthResult } from './auth-result.js'
+import type { AuthResult } from '../token/auth-result.js'
 import { VerifiedTokenCache } from './verified-token-cache.js'
 
 const NOW = Date.UTC(2030, 0, 1)
@@ -72,12 +72,12 @@ describe('VerifiedTokenCache', () => {
   })
 
   it('is bounded by bytes, estimated from the token length', () => {
-    const cache = new VerifiedTokenCache({ ...settings, maxEntries: 1000, maxBytes: 10_000 })
+    const cache = new VerifiedTokenCache({ ...settings, maxEntries: 1000, maxBytes: 14_000 })
     for (let i = 0; i < 100; i++) {
       const token = `${i}`.padStart(1000, 'x')
-      cache.set(token, result({}, token), 0)
+      cache.set(token, result({}, token), 0, `Bearer ${token}`)
     }
-    // Each entry counts 2 × 1000 + 512 bytes: at most three fit in 10 000.
+    // Each entry counts its token and its line, 4 × 1000 + 512 bytes: at most three fit in 14 000.
     expect(cache.size).toBe(3)
   })
 
@@ -91,5 +91,15 @@ describe('VerifiedTokenCache', () => {
     expect(cache.get(altered, 0)).toBeUndefined()
     expect(cache.get(genuine, 0)).toBe(entry)
     expect(cache.get(genuine.slice(1), 0)).toBeUndefined()
+  })
+
+  it('finds an entry by the Authorization line it came in; the caller compares the line or the token whole', () => {
+    const cache = new VerifiedTokenCache(settings)
+    const token = `eyJhbGciOiJFUzI1NiJ9.eyJzY29wZSI6InJlYWQifQ.${'S'.repeat(86)}`
+    const entry = result({}, token)
+    cache.set(token, entry, 0, `Bearer ${token}`)
+    expect(cache.find(`Bearer ${token}`, 0)?.line).toBe(`Bearer ${token}`)
+    expect(cache.find(`bearer  ${token}`, 0)?.token).toBe(token)
+    expect(cache.find(`Bearer ${token}`, 1)).toBeUndefined() // a key was removed since
   })
 })

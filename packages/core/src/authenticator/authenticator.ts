@@ -1,11 +1,11 @@
 import { base64url } from 'jose'
-import type { AuthResult } from './auth-result.js'
-import type { BearerRequest } from './bearer-request.js'
-import type { ChallengeParams } from './challenge.js'
-import { createAuthError, type AuthError, type AuthErrorCode } from './errors.js'
-import { extractBearerToken } from './extract-bearer-token.js'
-import { Failure } from './failure.js'
-import { readGrantedScopes } from './granted-scopes.js'
+import type { AuthResult } from '../token/auth-result.js'
+import type { BearerRequest } from '../request/bearer-request.js'
+import type { ChallengeParams } from '../errors/challenge.js'
+import { createAuthError, type AuthError, type AuthErrorCode } from '../errors/errors.js'
+import { extractBearerToken, type TokenLocation } from '../request/extract-bearer-token.js'
+import { Rejection } from '../errors/rejection.js'
+import { readGrantedScopes } from '../scopes/granted-scopes.js'
 import {
   customKeyResolver,
   KeysUnavailableError,
@@ -13,18 +13,18 @@ import {
   remoteKeyResolver,
   secretKeyResolver,
   type KeyResolver,
-} from './key-source.js'
-import { resolveOptions, type AuthOptions, type ResolvedOptions } from './options.js'
-import { createProtectedResourceMetadataEndpoint, type ProtectedResourceMetadataEndpoint } from './protected-resource-metadata.js'
-import { compileRequirement, type CompiledRequirement, type ScopeRequirement } from './requirement.js'
-import { recordOwner } from './result-owner.js'
-import { SecondSightAdmission } from './token-admission.js'
-import { createAccessTokenVerifier } from './verify-access-token.js'
-import { VerifiedTokenCache } from './verified-token-cache.js'
+} from '../keys/key-source.js'
+import { resolveOptions, type AuthOptions, type ResolvedOptions } from '../options/options.js'
+import { createProtectedResourceMetadataEndpoint, type ProtectedResourceMetadataEndpoint } from '../metadata/protected-resource-metadata.js'
+import { compileRequirement, type CompiledRequirement, type ScopeRequirement } from '../scopes/requirement.js'
+import { SecondUseAdmission } from '../cache/second-use-admission.js'
+import { createAccessTokenVerifier } from '../token/verify-access-token.js'
+import { VerifiedTokenCache } from '../cache/verified-token-cache.js'
 
 /**
  * The framework-agnostic engine behind every adapter: finds the token in a request,
- * verifies it and checks scope requirements. Adapters translate requests and responses only.
+ * verifies it and checks scope requirements. Adapters reach it through the adapter kit
+ * (`@scopeguard/core/adapter`); a server without a framework can call it directly.
  */
 export interface Authenticator {
   /** The validated options. */
@@ -41,11 +41,18 @@ export interface Authenticator {
    */
   authenticate(request: BearerRequest): Promise<AuthResult | undefined>
   /**
+   * The same decision as {@link authenticate}, made synchronously when no I/O is needed: a
+   * token the verified-token cache holds, a request without credentials, a malformed one.
+   * Returns the result (or `undefined` for an anonymous request in `optional` mode), or a
+   * promise of it when the token must be verified; throws, or rejects, with an
+   * {@link AuthError}. This is the one path every request takes: the `Authorization` lines
+   * are read once, by one grammar, with one cache lookup.
+   */
+  resolve(request: BearerRequest): AuthResult | undefined | Promise<AuthResult | undefined>
+  /**
    * The verified-token cache's result for a request whose only credential is an
-   * `Authorization: Bearer` header with a cached token (pass every `Authorization` line;
-   * tokens enter the cache on their second use); `undefined` in every other case (then call
-   * {@link authenticate}). Never throws. Lets adapters answer the common case, a client
-   * reusing its token, synchronously: no promise, no extra turn of the event loop.
+   * `Authorization: Bearer` header with a cached token; `undefined` in every other case.
+   * Never throws. {@link resolve} makes the same lookup itself.
    */
   cachedResult(authorization: BearerRequest['authorization']): AuthResult | undefined
   /**
@@ -64,6 +71,20 @@ export interface Authenticator {
   error(code: AuthErrorCode, cause?: unknown): AuthError
 }
 
+// Which authenticator produced a result. Adapters look it up from `req.auth` instead of
+// storing the authenticator on every request: in Express each request object has a hidden
+// class of its own, so every property added to it costs about as much as the rest of a cache
+// hit. A WeakMap entry per verified token costs nothing per request, and dies with the result.
+const owners = new WeakMap<object, Authenticator>()
+
+/**
+ * The authenticator that produced `result` (what an adapter put on `req.auth` or
+ * `ctx.state.auth`); `undefined` for anything else.
+ */
+export function authenticatorOf(result: unknown): Authenticator | undefined {
+  return typeof result === 'object' && result !== null ? owners.get(result) : undefined
+}
+
 /** Creates an {@link Authenticator}; validates every option now and throws a `TypeError` explaining any mistake. */
 export function createAuthenticator(input: AuthOptions): Authenticator {
   const options = resolveOptions(input)
@@ -78,7 +99,7 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
         clockTolerance: options.clockTolerance * 1000,
         maxTokenAge: options.maxTokenAge === undefined ? undefined : options.maxTokenAge * 1000,
       })
-  const admission = cache === undefined ? undefined : new SecondSightAdmission(options.tokenCache?.maxEntries ?? 0)
+  const admission = cache === undefined ? undefined : new SecondUseAdmission(options.tokenCache?.maxEntries ?? 0)
   const resourceMetadata = options.resourceMetadata === undefined
     ? undefined
     : createProtectedResourceMetadataEndpoint({
@@ -94,8 +115,9 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
     realm: options.realm,
     resourceMetadata: options.resourceMetadata?.challenge === true ? resourceMetadata?.url : undefined,
   }
-  // Body and query tokens need the full RFC 6750 §2 checks (one method per request).
-  const fastPathClosed = cache === undefined || options.acceptBodyToken || options.acceptQueryToken
+  // Body and query tokens need the full RFC 6750 §2 checks (one method per request) before
+  // the cache may answer; with the header alone, a line seen before is answered as it is.
+  const headerOnly = !options.acceptBodyToken && !options.acceptQueryToken
   const extractOptions = {
     acceptBodyToken: options.acceptBodyToken,
     acceptQueryToken: options.acceptQueryToken,
@@ -107,58 +129,87 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
       ? createAuthError(code, { status: options.unavailableStatus, retryAfter: options.retryAfter, cause })
       : createAuthError(code, { challenge, cause })
 
+  /** Maps anything the pipeline threw to the AuthError the client gets. */
+  const toAuthError = (thrown: unknown): AuthError => {
+    if (thrown instanceof Rejection) return error(thrown.code, thrown.cause)
+    if (thrown instanceof KeysUnavailableError) return error('keys_unavailable', thrown)
+    // Anything else is a defect on our side; still never let it echo or crash: report
+    // the token as malformed and keep the original for the operator.
+    return error('token_malformed', thrown)
+  }
+
+  const own = (result: AuthResult): AuthResult => {
+    owners.set(result, authenticator)
+    return result
+  }
+
+  /** Verifies a token the cache does not hold, and offers the result to the cache. */
+  async function verifyToken(token: string, location: TokenLocation, line: string | undefined): Promise<AuthResult> {
+    try {
+      const keysBefore = generation()
+      const { header, claims } = await verify(token)
+      // Frozen: a cached result is shared by every request that presents the same token.
+      const result = own(Object.freeze({
+        token,
+        location,
+        header: Object.freeze(header),
+        claims: Object.freeze(claims),
+        scopes: readGrantedScopes(claims, options.scopeClaims),
+      }))
+      if (admission?.admit(token)) cache?.set(token, result, keysBefore, line)
+      return result
+    } catch (thrown) {
+      throw toAuthError(thrown)
+    }
+  }
+
   const authenticator: Authenticator = {
     options,
     resourceMetadata,
     error,
+    resolve(request) {
+      const { authorization } = request
+      const line = typeof authorization === 'string' ? authorization : undefined
+      // One cache lookup per request. A token is the end of its line, so with the header as the
+      // only accepted location the line itself finds the entry, before any parsing: a client
+      // reusing its token sends the very line it sent before, and is answered here.
+      let cached = headerOnly && line !== undefined ? cache?.find(line, generation()) : undefined
+      if (cached !== undefined && cached.line === line) return cached.result
+      let found
+      try {
+        found = extractBearerToken(request, extractOptions)
+      } catch (thrown) {
+        if (thrown instanceof Rejection && thrown.code === 'scheme_unsupported' && options.optional) return undefined
+        throw toAuthError(thrown)
+      }
+      if (found === undefined) {
+        if (options.optional) return undefined
+        throw error('credentials_missing')
+      }
+      const foundLine = found.location === 'header' ? line : undefined
+      if (!headerOnly) cached = cache?.find(found.token, generation())
+      if (cached !== undefined && cached.token === found.token) {
+        // The same token in another spelling of the header, or from another RFC 6750 §2 location.
+        if (foundLine !== undefined) cached.line = foundLine
+        const { result } = cached
+        return result.location === found.location ? result : own(Object.freeze({ ...result, location: found.location }))
+      }
+      return verifyToken(found.token, found.location, foundLine)
+    },
+    async authenticate(request) {
+      return authenticator.resolve(request)
+    },
     cachedResult(authorization) {
-      if (fastPathClosed || typeof authorization !== 'string') return undefined
-      // Only "Bearer" + spaces + a token exactly as cached: the cache holds nothing but tokens
-      // that passed extraction, so any other shape (tabs, repeats, other schemes) takes the
-      // full path and gets its proper answer there.
+      if (!headerOnly || cache === undefined || typeof authorization !== 'string') return undefined
+      const cached = cache.find(authorization, generation())
+      if (cached === undefined) return undefined
+      if (cached.line === authorization) return cached.result
+      // Only "Bearer" + spaces + a token exactly as cached: any other shape (tabs, repeats,
+      // other schemes) takes the full path and gets its proper answer there.
       if (authorization.length < 8 || !BEARER_PREFIX.test(authorization)) return undefined
       let start = 7
       while (authorization.charCodeAt(start) === 0x20) start++
-      const hit = cache?.get(authorization.slice(start), generation())
-      return hit?.location === 'header' ? hit : undefined
-    },
-    async authenticate(request) {
-      try {
-        const found = extractBearerToken(request, extractOptions)
-        if (found === undefined) {
-          if (options.optional) return undefined
-          throw new Failure('credentials_missing')
-        }
-        const cached = cache?.get(found.token, generation())
-        if (cached !== undefined) {
-          if (cached.location === found.location) return cached
-          const moved: AuthResult = Object.freeze({ ...cached, location: found.location })
-          recordOwner(moved, authenticator)
-          return moved
-        }
-        const keysBefore = generation()
-        const { header, claims } = await verify(found.token)
-        // Frozen: a cached result is shared by every request that presents the same token.
-        const result: AuthResult = Object.freeze({
-          token: found.token,
-          location: found.location,
-          header: Object.freeze(header),
-          claims: Object.freeze(claims),
-          scopes: readGrantedScopes(claims, options.scopeClaims),
-        })
-        recordOwner(result, authenticator)
-        if (admission?.admit(found.token)) cache?.set(found.token, result, keysBefore)
-        return result
-      } catch (thrown) {
-        if (thrown instanceof Failure) {
-          if (thrown.code === 'scheme_unsupported' && options.optional) return undefined
-          throw error(thrown.code, thrown.cause)
-        }
-        if (thrown instanceof KeysUnavailableError) throw error('keys_unavailable', thrown)
-        // Anything else is a defect on our side; still never let it echo or crash: report
-        // the token as malformed and keep the original for the operator.
-        throw error('token_malformed', thrown)
-      }
+      return cached.token === authorization.slice(start) && cached.result.location === 'header' ? cached.result : undefined
     },
     compile(requirements) {
       return options.scopes?.compile(requirements, 'requireScopes()') ?? compileRequirement(requirements, 'requireScopes()')
@@ -211,7 +262,7 @@ function createKeyResolver(options: ResolvedOptions): KeyResolver {
   const resolvers = [...byIssuer.values()]
   const resolve = (header: Parameters<KeyResolver>[0], token: Parameters<KeyResolver>[1]): ReturnType<KeyResolver> => {
     const resolver = byIssuer.get(unverifiedIssuer(token.payload))
-    if (resolver === undefined) throw new Failure('issuer_invalid')
+    if (resolver === undefined) throw new Rejection('issuer_invalid')
     return resolver(header, token)
   }
   return Object.assign(resolve, {
@@ -229,5 +280,5 @@ function unverifiedIssuer(payload: string | Uint8Array): string {
   } catch {
     // Fall through: a payload that is not JSON has no issuer we trust.
   }
-  throw new Failure('issuer_invalid')
+  throw new Rejection('issuer_invalid')
 }

@@ -1,7 +1,7 @@
 import { constants, createHmac, createSecretKey, generateKeyPairSync, sign, webcrypto, type KeyPairKeyObjectResult } from 'node:crypto'
 import type { CryptoKey } from 'jose'
 import { describe, expect, it } from 'vitest'
-import { Failure } from './failure.js'
+import { Rejection } from '../errors/rejection.js'
 import { verifySignature, type VerificationKey } from './jws-signature.js'
 
 // The signature primitive on its own, with the keys a custom key source may hand over
@@ -45,7 +45,7 @@ function failureOf(run: () => void): string | undefined {
   try {
     run()
   } catch (thrown) {
-    if (thrown instanceof Failure) return thrown.code
+    if (thrown instanceof Rejection) return thrown.code
     throw thrown
   }
   return undefined

@@ -16,7 +16,7 @@
  * slot overwritten between two uses only delays admission; neither affects what is
  * accepted, since only verified tokens are offered, and the cache is keyed by the whole token.
  */
-export class SecondSightAdmission {
+export class SecondUseAdmission {
   private readonly slots: Int32Array
   private readonly mask: number
 

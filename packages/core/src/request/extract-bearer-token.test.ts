@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { BearerRequest } from './bearer-request.js'
-import type { AuthErrorCode } from './errors.js'
+import type { AuthErrorCode } from '../errors/errors.js'
 import { extractBearerToken, type ExtractOptions } from './extract-bearer-token.js'
-import { Failure } from './failure.js'
+import { Rejection } from '../errors/rejection.js'
 
 const HEADER_ONLY: ExtractOptions = { acceptBodyToken: false, acceptQueryToken: false, maxTokenLength: 8192 }
 const ALL_METHODS: ExtractOptions = { acceptBodyToken: true, acceptQueryToken: true, maxTokenLength: 8192 }
@@ -12,10 +12,10 @@ function failureCode(request: BearerRequest, options: ExtractOptions = HEADER_ON
   try {
     extractBearerToken(request, options)
   } catch (thrown) {
-    expect(thrown).toBeInstanceOf(Failure)
-    return (thrown as Failure).code
+    expect(thrown).toBeInstanceOf(Rejection)
+    return (thrown as Rejection).code
   }
-  throw new Error('expected a Failure, nothing was thrown')
+  throw new Error('expected a Rejection, nothing was thrown')
 }
 
 const header = (authorization: BearerRequest['authorization']): BearerRequest => ({ authorization })
@@ -66,7 +66,7 @@ describe('RFC 6750 §2.1: Authorization request header', () => {
     ['Bearer-Token abc'],
     ['Bearer.abc'],
     ['abc'],
-  ])('another scheme %j throws a scheme_unsupported Failure', (value) => {
+  ])('another scheme %j throws a scheme_unsupported Rejection', (value) => {
     expect(failureCode(header(value))).toBe('scheme_unsupported')
   })
 

@@ -1,0 +1,161 @@
+import { authenticatorOf, createAuthenticator, type Authenticator } from '../authenticator/authenticator.js'
+import type { AuthOptions } from '../options/options.js'
+import type { BearerRequest } from '../request/bearer-request.js'
+import type { CompiledRequirement, ScopeRequirement } from '../scopes/requirement.js'
+import type { AuthResult } from '../token/auth-result.js'
+import { CONTINUE, CONTINUE_PRIVATE, failureDecision, metadataReplies, type Decision } from './decision.js'
+import type { RequestBinding } from './request-binding.js'
+
+/**
+ * Every decision an adapter makes, written once. An adapter builds one kit per `auth()`,
+ * then for each request calls one of its methods and acts on the {@link Decision}. Every
+ * method answers synchronously when it can (a cached token, a metadata request, a missing
+ * or malformed credential) and with a promise only when a token must be verified; neither
+ * throws nor rejects: failures come back as decisions.
+ */
+export interface AdapterKit<K extends object> {
+  /** The engine behind the kit, with the validated options. */
+  readonly authenticator: Authenticator
+  /** Whether the kit serves the RFC 9728 metadata (the `resourceMetadata` option is set). */
+  readonly servesMetadata: boolean
+  /**
+   * The app-wide middleware: answers the RFC 9728 metadata document (public, so before
+   * authenticating), else authenticates the request and stores the result.
+   */
+  middleware(request: K): Decision | Promise<Decision>
+  /** The metadata document alone: its answer for a metadata request, {@link CONTINUE} for any other. */
+  metadata(request: K): Decision
+  /**
+   * A route guard: authenticates with this kit (unless the app-wide middleware of this same
+   * kit already did) and checks the requirement. Compiled now, against the scope catalogue
+   * when `auth()` was given one; a malformed or undeclared scope throws a `TypeError`.
+   */
+  routeGuard(requirements: readonly ScopeRequirement[]): RouteGuard<K>
+}
+
+/** A compiled route guard; adapters tag their middleware with its `requirement` for `listRoutes()`. */
+export interface RouteGuard<K extends object> {
+  (request: K): Decision | Promise<Decision>
+  readonly requirement: CompiledRequirement
+}
+
+// Requests an authenticator let through without a token (optional mode), so that a
+// requirement check after it can answer them with its 401. Authenticated requests need no
+// entry: their result leads back to the authenticator (`authenticatorOf`).
+const anonymous = new WeakMap<object, Authenticator>()
+
+/** Creates the kit for one `auth(options)`; every option is validated now (a `TypeError` explains any mistake). */
+export function createAdapterKit<K extends object>(options: AuthOptions, binding: RequestBinding<K>): AdapterKit<K> {
+  const authenticator = createAuthenticator(options)
+  const { acceptBodyToken, acceptQueryToken, handleErrors } = authenticator.options
+  const endpoint = authenticator.resourceMetadata
+  const replies = endpoint === undefined ? undefined : metadataReplies(endpoint)
+  // Until the app-wide middleware has run once, no request can reach a route guard already
+  // authenticated by it, so the guards need not read the request's result to look.
+  let middlewareHasRun = false
+
+  function bearerRequest(request: K): BearerRequest {
+    const authorization = binding.authorization(request)
+    if (!acceptBodyToken && !acceptQueryToken) return { authorization }
+    const body = acceptBodyToken ? binding.body(request) : undefined
+    return {
+      authorization,
+      method: binding.method(request),
+      url: binding.url(request),
+      // Only a body token needs it; Node builds `req.headers` on first access.
+      contentType: body === undefined ? undefined : binding.contentType(request),
+      body,
+    }
+  }
+
+  function metadataDecision(request: K): Decision | undefined {
+    // RFC 9728 §3: the document is public, so it is answered before authenticating.
+    if (replies === undefined || endpoint === undefined) return undefined
+    const method = binding.method(request)
+    if (!endpoint.matches(method, binding.url(request))) return undefined
+    return method === 'OPTIONS' ? replies.preflight : method === 'HEAD' ? replies.head : replies.get
+  }
+
+  /** Stores the result (or records the anonymous request) and checks the requirement, if any. */
+  function admitted(request: K, result: AuthResult | undefined, requirement: CompiledRequirement | undefined): Decision {
+    if (result !== undefined) binding.writeResult(request, result)
+    else anonymous.set(request, authenticator)
+    const decision = requirement === undefined ? CONTINUE : authorizationDecision(authenticator, result, requirement)
+    return decision === CONTINUE && result?.location === 'query' ? CONTINUE_PRIVATE : decision
+  }
+
+  function authenticate(request: K, requirement: CompiledRequirement | undefined): Decision | Promise<Decision> {
+    let outcome
+    try {
+      outcome = authenticator.resolve(bearerRequest(request))
+    } catch (err) {
+      return failureDecision(err, handleErrors)
+    }
+    if (outcome instanceof Promise) {
+      return outcome.then((result) => admitted(request, result, requirement), (err: unknown) => failureDecision(err, handleErrors))
+    }
+    return admitted(request, outcome, requirement)
+  }
+
+  return {
+    authenticator,
+    servesMetadata: replies !== undefined,
+    middleware(request) {
+      const metadata = metadataDecision(request)
+      if (metadata !== undefined) return metadata
+      middlewareHasRun = true
+      return authenticate(request, undefined)
+    },
+    metadata(request) {
+      return metadataDecision(request) ?? CONTINUE
+    },
+    routeGuard(requirements) {
+      const requirement = authenticator.compile(requirements)
+      const guard = (request: K): Decision | Promise<Decision> => {
+        if (middlewareHasRun) {
+          // Behind the app-wide middleware of this same kit the request is authenticated already.
+          const result = binding.readResult(request)
+          if (ownerOf(request, result) === authenticator) return authorizationDecision(authenticator, result as AuthResult | undefined, requirement)
+        }
+        return authenticate(request, requirement)
+      }
+      return Object.assign(guard, { requirement })
+    },
+  }
+}
+
+/**
+ * The check behind a standalone `requireScopes()` (not bound to an `auth()`): it reads the
+ * result the app-wide middleware stored and checks the requirement with that middleware's
+ * authenticator. A request no `auth()` let through is a wiring mistake, handed to the
+ * application as an error that says how to fix it.
+ */
+export function createRequirementCheck<K extends object>(
+  requirement: CompiledRequirement,
+  binding: Pick<RequestBinding<K>, 'readResult' | 'resultName'>,
+): (request: K) => Decision {
+  const notAuthenticated =
+    `scopeguard: requireScopes() ran on a request that auth() did not let through (${binding.resultName} is not its result); ` +
+    'add app.use(auth({...})) before this route, or guard the route with the one-middleware form ' +
+    `authenticate.requireScopes(...) (authenticate = auth({...})), and do not replace ${binding.resultName}.`
+  return (request) => {
+    const result = binding.readResult(request)
+    const authenticator = ownerOf(request, result)
+    if (authenticator === undefined) return { kind: 'error', error: new Error(notAuthenticated) }
+    return authorizationDecision(authenticator, result as AuthResult | undefined, requirement)
+  }
+}
+
+/** The authenticator that let this request through (with this result), if any. */
+function ownerOf(request: object, result: unknown): Authenticator | undefined {
+  return authenticatorOf(result) ?? anonymous.get(request)
+}
+
+function authorizationDecision(authenticator: Authenticator, result: AuthResult | undefined, requirement: CompiledRequirement): Decision {
+  try {
+    authenticator.authorize(result, requirement)
+    return CONTINUE
+  } catch (err) {
+    return failureDecision(err, authenticator.options.handleErrors)
+  }
+}

@@ -1,0 +1,43 @@
+import { authorizationLines } from '../request/bearer-request.js'
+
+/**
+ * How an adapter shows the kit a request of its framework. `K` is whatever the framework
+ * hands a middleware for one request (Express's `req`, Koa's `ctx`, a Fetch `Request`…); the
+ * kit passes it back to these functions and uses it as the request's identity.
+ */
+export interface RequestBinding<K extends object> {
+  /**
+   * Every `Authorization` line of the request, in order: RFC 6750 §3.1 makes a repeated
+   * credential `invalid_request`, so a framework that joins repeated lines must not be asked
+   * for its joined value (on `node:http`, use {@link nodeAuthorization}).
+   */
+  authorization(request: K): string | readonly string[] | undefined
+  /** The request method, upper case. */
+  method(request: K): string | undefined
+  /** The request target (`/path?query`) as received, before any mount point rewrote it. */
+  url(request: K): string | undefined
+  /** The `Content-Type` header; read only when body tokens are accepted. */
+  contentType(request: K): string | undefined
+  /** The parsed body, if the application parsed one; read only when body tokens are accepted. */
+  body(request: K): unknown
+  /** Reads the authentication result stored on the request (what the application reads). */
+  readResult(request: K): unknown
+  /** Stores the authentication result on the request, where the application reads it. */
+  writeResult(request: K, result: unknown): void
+  /** How the application spells that place, for messages: `req.auth`, `ctx.state.auth`. */
+  readonly resultName: string
+}
+
+/** The parts of a `node:http` `IncomingMessage` the kit reads. */
+export interface NodeRequestLike {
+  readonly rawHeaders: readonly string[]
+  readonly headers: { readonly 'content-type'?: string | undefined }
+}
+
+/**
+ * Every `Authorization` line of a `node:http` request. Node keeps only the first in
+ * `req.headers.authorization`, so the lines are read from `rawHeaders`.
+ */
+export function nodeAuthorization(req: NodeRequestLike): string | string[] | undefined {
+  return authorizationLines(req.rawHeaders)
+}
