@@ -13,4 +13,6 @@ export default tseslint.config(
       'no-control-regex': 'off',
     },
   },
+  // CommonJS configuration files (dependency-cruiser reads only CommonJS or JSON).
+  { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } } },
 )

@@ -1,3 +1,4 @@
+import { createPublicKey, KeyObject } from 'node:crypto'
 import type { RequestListener } from 'node:http'
 import type { AuthOptions } from '@scopeguard/core'
 import { createFakeIssuer, type EndpointFault, type FakeIssuer, type FakeIssuerOptions } from '@scopeguard/testing'
@@ -165,6 +166,18 @@ describe.each(ADAPTERS)('$name: key sources', (adapter) => {
       const app = appFor(issuer, { keys: issuer.signingKey.publicPem })
       expectOk(await get(app, await issuer.token({ ...READ, ...extra })))
       expectInvalidToken(await get(app, await issuer.bad.unknownKey(READ)), 'The access token signature is invalid')
+      expect(issuer.requests).toEqual({ discovery: 0, jwks: 0 })
+    })
+
+    // The README promises KeyObjects: a public one (as createPublicKey returns) and a private
+    // one (its public half is used) both verify.
+    it.each([
+      ['public', (pem: string) => createPublicKey(pem)],
+      ['private', (_pem: string, issuer: FakeIssuer) => KeyObject.from(issuer.signingKey.privateKey)],
+    ] as const)('a %s KeyObject verifies', async (_name, keyOf) => {
+      const issuer = await startIssuer()
+      const app = appFor(issuer, { keys: keyOf(issuer.signingKey.publicPem, issuer) })
+      expectOk(await get(app, await issuer.token(READ)))
       expect(issuer.requests).toEqual({ discovery: 0, jwks: 0 })
     })
 

@@ -1,25 +1,19 @@
 import { IncomingMessage } from 'node:http'
 
 // Why `req.auth` is an accessor on Express's request prototype and not a property of each
-// request: Express 4 and 5 replace every request's prototype (`setPrototypeOf(req,
-// app.request)`), which leaves each request object with a hidden class of its own, so a
-// property added to it makes V8 build a new one. Counted with callgrind
-// (`pnpm --filter @scopeguard/bench run instructions`, ES256, one reused token): a bare
-// Express 5 request is about 582 000 instructions; a no-op middleware added none measurable,
-// one that only did `req.auth = x` about 45 000, and scopeguard's auth() + requireScopes()
-// 49 000 with `req.auth` an own property, 23 000-26 000 through this accessor (of which
-// Express's dispatch of two middlewares that only call `next()` is 16 000, all of it for the
-// one mounted with `app.use()`), 21 000 with scopeguard's own reads and writes going straight
-// to the WeakMap (RequestAuthSlot below), 12 000 in the one-middleware form. Keeping the
-// value in `res.locals` instead (a dictionary object Express makes per request, so no new
-// hidden class, and no WeakMap entry for the garbage collector to visit) counted the same,
-// 611 000 against the WeakMap's 606 000-625 000 in other runs, and an app that replaces
-// `res.locals` would lose it.
+// request: Express replaces every request's prototype (`setPrototypeOf(req, app.request)`),
+// which leaves each request object with a hidden class of its own, so a property added to it
+// makes V8 build a new one. Counted with callgrind (`pnpm --filter @scopeguard/bench run
+// instructions`, one reused token): `req.auth = x` alone cost about 45 000 instructions per
+// request, half of what scopeguard cost in all with `req.auth` an own property; through this
+// accessor the whole of auth() + requireScopes() costs 21 000-26 000. `res.locals` (a
+// dictionary Express makes per request) counted the same, but an app that replaces
+// `res.locals` would lose the value.
 //
-// It still behaves as a property: whoever assigns `req.auth` (auth(), a test, another
-// middleware) stores the value and reads it back, `'auth' in req` holds, and each value
-// lives as long as its request. What differs: it is not an own property (`Object.keys(req)`
-// does not list it) and `delete req.auth` leaves it in place; assign `undefined` instead.
+// It still behaves as a property: whoever assigns `req.auth` stores the value and reads it
+// back, `'auth' in req` holds, and each value lives as long as its request. It is not an own
+// property (`Object.keys(req)` does not list it), and `delete req.auth` leaves it in place:
+// assign `undefined` instead.
 
 const values = new WeakMap<object, unknown>()
 
@@ -36,13 +30,10 @@ const AUTH_ACCESSOR: PropertyDescriptor = {
 }
 
 /**
- * Reads and writes `req.auth` for scopeguard's middleware, knowing the accessor: where it is
- * in place, straight from and to its WeakMap. Every Express request has a hidden class of its
- * own, so V8 can cache no property access on it and each `req.auth` read or write is a lookup
- * along the prototype chain in its runtime: taking one read and one write off the request's
- * path saved 3 800-6 400 instructions per request (callgrind, ES256, reused token). The
- * WeakMap needs no such lookup. Anything else that reads or assigns `req.auth` goes through the
- * accessor, into the same WeakMap, so both ways see the same value.
+ * Reads and writes `req.auth` for scopeguard, straight from and to the accessor's WeakMap
+ * where it is in place: V8 can cache no property access on an Express request, so each
+ * `req.auth` access is a prototype-chain lookup in its runtime (3 800-6 400 instructions per
+ * request for one read and one write). Others go through the accessor, into the same WeakMap.
  */
 export interface RequestAuthSlot {
   read(req: object): unknown

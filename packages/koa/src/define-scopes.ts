@@ -1,24 +1,10 @@
-import {
-  defineScopeCatalogue,
-  type ScopeCatalogue,
-  type ScopeCatalogueDefinition,
-  type ScopeNames,
-  type ScopeRequirementOf,
-} from '@scopeguard/core'
+import type { ScopeCatalogueDefinition, ScopeNames } from '@scopeguard/core'
+import { defineScopesWith, type CatalogueScopes } from '@scopeguard/core/adapter'
 import type { Middleware } from 'koa'
 import { requirementMiddleware } from './require-scopes.js'
 
 /** A scope catalogue and the `requireScopes` bound to it. */
-export interface KoaScopes<S extends string> {
-  /** The catalogue: pass it to `auth({ scopes })`, document it, build OpenAPI from it. */
-  readonly catalogue: ScopeCatalogue<S>
-  /**
-   * `requireScopes()` limited to the catalogue's scopes: a typo is a compile error and, for
-   * untyped callers, a start-up `TypeError` suggesting the declared scope. A required scope
-   * is also satisfied by any scope that implies it; `ctx.state.auth.scopes` stays as the token says.
-   */
-  requireScopes(...requirements: ScopeRequirementOf<S>[]): Middleware
-}
+export type KoaScopes<S extends string> = CatalogueScopes<S, Middleware>
 
 /**
  * Declares the API's scopes once, with descriptions and implications, checked now.
@@ -33,9 +19,5 @@ export interface KoaScopes<S extends string> {
  * router.get('/appointments', requireScopes('read:appointments'), list)
  */
 export function defineScopes<const D extends ScopeCatalogueDefinition<D>>(definition: D): KoaScopes<ScopeNames<D>> {
-  const catalogue = defineScopeCatalogue(definition, 'defineScopes()')
-  return {
-    catalogue,
-    requireScopes: (...requirements) => requirementMiddleware(catalogue.compile(requirements, 'requireScopes()')),
-  }
+  return defineScopesWith(definition, requirementMiddleware)
 }

@@ -1,8 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto'
 import { base64url, type JWTPayload } from 'jose'
-import type { FakeIssuer } from './fake-issuer.js'
 import { signToken, type TokenOptions } from './mint-token.js'
-import { generateSigningKey } from './signing-key.js'
+import { generateSigningKey, type SigningKey } from './signing-key.js'
 
 /**
  * Tokens a correct resource server must reject, each named for the attack or mistake it
@@ -42,8 +41,15 @@ function encode(value: unknown): string {
   return base64url.encode(JSON.stringify(value))
 }
 
+/** What bad tokens are made from: an issuer's key and its minting (a fake issuer fits). */
+export interface TokenMint {
+  readonly signingKey: SigningKey
+  token(options?: TokenOptions): Promise<string>
+  claims(options?: TokenOptions): JWTPayload
+}
+
 /** Builds the {@link BadTokens} of an issuer. */
-export function createBadTokens(issuer: Omit<FakeIssuer, 'bad'>): BadTokens {
+export function createBadTokens(issuer: TokenMint): BadTokens {
   const now = (): number => Math.floor(Date.now() / 1000)
   const signWithStranger = async (options: TokenOptions, header: (jwk: Record<string, unknown>, kid: string) => Record<string, unknown>): Promise<string> => {
     const stranger = await generateSigningKey(issuer.signingKey.alg)

@@ -205,7 +205,8 @@ function toPublicJwks(key: LocalKey, label: string): JWK[] {
   if (typeof key === 'string' || key instanceof KeyObject) {
     let publicKey: KeyObject
     try {
-      publicKey = createPublicKey(key)
+      // createPublicKey derives from a private KeyObject only; a public one is used as it is.
+      publicKey = key instanceof KeyObject && key.type === 'public' ? key : createPublicKey(key)
     } catch (cause) {
       throw new TypeError(
         `scopeguard: ${label} is not a PEM public key, certificate or private key; ` +

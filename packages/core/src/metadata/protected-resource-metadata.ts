@@ -186,25 +186,3 @@ export function createProtectedResourceMetadataEndpoint(source: ProtectedResourc
 function quote(value: string): string {
   return `'${value}'`
 }
-
-/**
- * Gives an adapter's `auth()` its `metadataEndpoint`: `endpoint` when the `resourceMetadata`
- * option is set, and otherwise a TypeError on reading it, since mounting it would serve
- * nothing while looking as if it did.
- */
-export function attachMetadataEndpoint<T extends object, E>(
-  target: T,
-  endpoint: E,
-  metadata: ProtectedResourceMetadataEndpoint | undefined,
-): T & { readonly metadataEndpoint: E } {
-  return Object.defineProperty(target, 'metadataEndpoint', {
-    get: () => {
-      if (metadata !== undefined) return endpoint
-      throw new TypeError(
-        "auth(): metadataEndpoint serves the RFC 9728 document described by the resourceMetadata option, which this auth() was not given. " +
-          "Add resourceMetadata: { resource: 'https://api.example.com/...' } to its options, or do not mount metadataEndpoint.",
-      )
-    },
-    enumerable: true,
-  }) as T & { readonly metadataEndpoint: E }
-}
