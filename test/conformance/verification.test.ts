@@ -60,6 +60,11 @@ const CLAIM_CASES: Case[] = [
   ['maxTokenAge: an old iat is refused', mint(() => ({ now: now() - 600, expiresIn: 3600 })), { maxTokenAge: 300 }, 401],
   ['maxTokenAge: a recent iat is accepted', mint({}), { maxTokenAge: 300 }, 200],
   ['maxTokenAge: a missing iat is refused', mint({ claims: { iat: undefined } }), { maxTokenAge: 300 }, 401],
+  ['RFC 7519 §4.1.6: iat an hour in the future is refused, with or without maxTokenAge', mint(() => ({ claims: { iat: now() + 3600 } })), {}, 401],
+  ['iat 3 s in the future is within the default tolerance', mint(() => ({ claims: { iat: now() + 3 } })), {}, 200],
+  // The clock option is the clock of every time check, not only of the caches.
+  ['clock: exp in the clock\'s past is expired', mint({}), { clock: () => Date.now() + 2 * 3600_000 }, 401],
+  ['clock: nbf reached on the clock is valid', mint(() => ({ expiresIn: 3600, claims: { nbf: now() + 600 } })), { clock: () => Date.now() + 700_000 }, 200],
   // iss and aud lists
   ['aud as an array containing this API is accepted', mint({ audience: ['https://other.example.com', 'https://api.example.com'] }), {}, 200],
   ['one of several configured audiences is enough', mint({ audience: 'https://api2.example.com' }), { audience: ['https://api.example.com', 'https://api2.example.com'] }, 200],

@@ -109,7 +109,10 @@ const WITNESSES: Readonly<Record<string, readonly Witness[]>> = {
   'non-finite-numericdate': [
     { label: 'exp 1e400 (Infinity: never expires for jose)', code: 'claim_invalid', build: () => ({ token: token(header(), claims(',"exp":1e400')), config: ES256_CONFIG, control: token(header(), claims(',"exp":1e300')) }) },
     { label: 'nbf -1e400', code: 'claim_invalid', build: () => ({ token: token(header(), claims(',"nbf":-1e400')), config: ES256_CONFIG, control: token(header(), claims(',"nbf":-1e300')) }) },
-    { label: 'iat 1e400 without maxTokenAge', code: 'claim_invalid', build: () => ({ token: token(header(), claims(',"iat":1e400')), config: ES256_CONFIG, control: token(header(), claims(',"iat":1e300')) }) },
+    { label: 'iat 1e400 without maxTokenAge', code: 'claim_invalid', build: () => ({ token: token(header(), claims(',"iat":1e400')), config: ES256_CONFIG, control: token(header(), claims(`,"iat":${NOW_S}`)) }) },
+  ],
+  'iat-in-the-future': [
+    { label: 'iat an hour ahead, no maxTokenAge', code: 'token_issued_in_future', build: () => ({ token: token(header(), claims(`,"iat":${NOW_S + 3600}`)), config: ES256_CONFIG, control: token(header(), claims(`,"iat":${NOW_S + 5}`)) }) },
   ],
   'utf8-bom': [
     { label: 'a BOM before the claims JSON', code: 'token_malformed', build: () => ({ token: token(header(), BOM + claims()), config: ES256_CONFIG, control: token(header(), claims()) }) },

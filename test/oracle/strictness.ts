@@ -8,7 +8,7 @@
 // agreements): RSA keys under 2048 bits, invalid UTF-8 in the header, '+' or '/' in a segment,
 // duplicate JSON member names (both take the last one, RFC 7515 §4 / RFC 7519 §4 allow that).
 
-import { DEFAULT_MAX_TOKEN_LENGTH, LENIENT_TYPES, type OracleConfig } from './verifiers.js'
+import { DEFAULT_MAX_TOKEN_LENGTH, DEFAULT_TOLERANCE, LENIENT_TYPES, type OracleConfig } from './verifiers.js'
 import { isCanonicalSegment, jsonDepth, type TokenView } from './tokens.js'
 
 export interface StrictnessEntry {
@@ -83,6 +83,17 @@ export const STRICTNESS: readonly StrictnessEntry[] = [
     applies: (view) => {
       const claims = view.payload?.object
       return claims !== undefined && ['exp', 'nbf', 'iat'].some((name) => typeof claims[name] === 'number' && !Number.isFinite(claims[name]))
+    },
+  },
+  {
+    id: 'iat-in-the-future',
+    refuses: 'an iat later than now plus the clock tolerance when no maxTokenAge is set (jose compares iat with the clock only for maxTokenAge)',
+    // RFC 7519 §4.1.6: iat is the time the token was issued; a token issued after now comes from
+    // a wrong clock or from someone minting tokens ahead of time.
+    reference: 'RFC 7519 §4.1.6; RFC 8725 §3.10 (validate all claims)',
+    applies: (view, config) => {
+      const iat = view.payload?.object?.iat
+      return typeof iat === 'number' && Number.isFinite(iat) && iat > Math.floor(Date.now() / 1000) + (config.clockTolerance ?? DEFAULT_TOLERANCE)
     },
   },
   {

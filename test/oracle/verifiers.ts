@@ -36,7 +36,7 @@ export interface OracleConfig {
 
 // scopeguard's documented defaults (options.ts doc comments), written out here rather than
 // read from the implementation, so that a changed default shows up as a disagreement.
-const DEFAULT_TOLERANCE = 5
+export const DEFAULT_TOLERANCE = 5
 const DEFAULT_REQUIRED = ['exp']
 const RFC9068_REQUIRED = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti']
 export const LENIENT_TYPES = new Set(['at+jwt', 'application/at+jwt', 'jwt', 'application/jwt'])

@@ -1,4 +1,5 @@
 import { authenticatorOf, createAuthenticator, type Authenticator } from '../authenticator/authenticator.js'
+import { processWide } from '../lib/process-wide.js'
 import type { AuthOptions } from '../options/options.js'
 import type { BearerRequest } from '../request/bearer-request.js'
 import type { CompiledRequirement, ScopeRequirement } from '../scopes/requirement.js'
@@ -41,8 +42,9 @@ export interface RouteGuard<K extends object> {
 
 // Requests an authenticator let through without a token (optional mode), so that a
 // requirement check after it can answer them with its 401. Authenticated requests need no
-// entry: their result leads back to the authenticator (`authenticatorOf`).
-const anonymous = new WeakMap<object, Authenticator>()
+// entry: their result leads back to the authenticator (`authenticatorOf`). Process-wide, as
+// the owners of results are (see authenticator.ts).
+const anonymous = processWide('anonymous requests', () => new WeakMap<object, Authenticator>())
 
 /** Creates the kit for one `auth(options)`; every option is validated now (a `TypeError` explains any mistake). */
 export function createAdapterKit<K extends object>(options: AuthOptions, binding: RequestBinding<K>): AdapterKit<K> {

@@ -1,4 +1,5 @@
 import { base64url } from 'jose'
+import { processWide } from '../lib/process-wide.js'
 import type { AuthResult } from '../token/auth-result.js'
 import type { BearerRequest } from '../request/bearer-request.js'
 import type { ChallengeParams } from '../errors/challenge.js'
@@ -75,7 +76,8 @@ export interface Authenticator {
 // storing the authenticator on every request: in Express each request object has a hidden
 // class of its own, so every property added to it costs about as much as the rest of a cache
 // hit. A WeakMap entry per verified token costs nothing per request, and dies with the result.
-const owners = new WeakMap<object, Authenticator>()
+// Process-wide, so that two copies of scopeguard in one app (ESM and CommonJS) agree.
+const owners = processWide('result owners', () => new WeakMap<object, Authenticator>())
 
 /**
  * The authenticator that produced `result` (what an adapter put on `req.auth` or

@@ -118,7 +118,7 @@ export interface AuthOptions {
    * milliseconds); `false` turns it off.
    */
   tokenCache?: boolean | { maxEntries?: number; maxBytes?: number; ttl?: number }
-  /** Current time in milliseconds, for key caching decisions. Default `Date.now`; tests inject a fake clock. */
+  /** Current time in milliseconds, for every time check: `exp`, `nbf`, `iat`, the key and token caches. Default `Date.now`; tests inject a fake clock. */
   clock?: () => number
   /** Allow plain-http issuer endpoints (and a plain-http `resourceMetadata.resource`) other than localhost. Default false. */
   allowHttp?: boolean

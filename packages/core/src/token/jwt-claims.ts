@@ -32,12 +32,17 @@ export function checkRegisteredClaims(claims: AccessTokenClaims, rules: ClaimRul
   if (nbf !== undefined && nbf > nowSeconds + tolerance) throw new Rejection('token_not_yet_valid')
   const exp = numericDate(claims, 'exp')
   if (exp !== undefined && exp <= nowSeconds - tolerance) throw new Rejection('token_expired')
+  // RFC 7519 §4.1.6: iat is when the token was issued; one issued later than now (beyond the
+  // clock tolerance) comes from a clock that is wrong, or from someone minting tokens ahead.
+  if (iat !== undefined && Number.isFinite(iat) && iat > nowSeconds + tolerance) throw new Rejection('token_issued_in_future')
   if (rules.maxTokenAge !== undefined) {
-    // RFC 9068 §4 leaves token age to the resource; jose's rule: iat is required and must
-    // lie in the past (within the tolerance), and not further back than the maximum age.
+    // RFC 9068 §4 leaves token age to the resource; as jose does, iat is then required and
+    // may lie no further back than the maximum age.
     if (iat === undefined) throw new Rejection('claim_missing')
     const age = nowSeconds - iat
     if (age - tolerance > rules.maxTokenAge) throw new Rejection('token_too_old')
+    // An infinite iat (1e400) is in the future here, as jose reads it; without maxTokenAge it
+    // is no NumericDate at all (claim_invalid, below).
     if (age < -tolerance) throw new Rejection('token_issued_in_future')
   }
   // After the comparisons, so -Infinity still reads as expired and Infinity as not yet valid.

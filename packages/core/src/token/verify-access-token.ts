@@ -29,6 +29,8 @@ export interface VerifierSettings {
   readonly requiredClaims: readonly string[]
   readonly strictRfc9068: boolean
   readonly claimChecks: readonly (readonly [string, ClaimCheck])[]
+  /** The current time in epoch milliseconds (the `clock` option). */
+  readonly clock: () => number
 }
 
 /**
@@ -77,7 +79,7 @@ export function createAccessTokenVerifier(options: VerifierSettings, resolveKey:
 
     const claims = decodeJsonObject(jws.payload as string) as AccessTokenClaims | undefined
     if (claims === undefined) throw new Rejection('token_malformed')
-    checkRegisteredClaims(claims, rules, Math.floor(Date.now() / 1000))
+    checkRegisteredClaims(claims, rules, Math.floor(options.clock() / 1000))
     // Bounded nesting: an application's JSON.stringify(req.auth) must not overflow the stack.
     if (nestsDeeperThan(claims, MAX_JSON_DEPTH)) throw new Rejection('token_malformed')
     if (options.strictRfc9068) checkRfc9068Types(claims)
