@@ -3,7 +3,9 @@ import { expect } from 'vitest'
 import type { Reply } from './app-client.js'
 
 /** The scope every test token carries, and the route that requires it. */
-export const READ = { scope: 'read:appointments' } as const
+// Valid for 30 days: these tests move the clock option (which every time check follows)
+// days ahead, and a token must outlive the outage it is sent through.
+export const READ = { scope: 'read:appointments', expiresIn: 30 * 86_400 } as const
 
 /** The token was verified and the route ran. */
 export function expectOk(reply: Reply): void {

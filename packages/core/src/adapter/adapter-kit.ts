@@ -1,5 +1,7 @@
 import { authenticatorOf, createAuthenticator, type Authenticator } from '../authenticator/authenticator.js'
+import { authLog } from '../authenticator/diagnostics.js'
 import { processWide } from '../lib/process-wide.js'
+import { isAuthError } from '../errors/errors.js'
 import type { AuthOptions } from '../options/options.js'
 import type { BearerRequest } from '../request/bearer-request.js'
 import type { CompiledRequirement, ScopeRequirement } from '../scopes/requirement.js'
@@ -82,8 +84,21 @@ export function createAdapterKit<K extends object>(options: AuthOptions, binding
   function admitted(request: K, result: AuthResult | undefined, requirement: CompiledRequirement | undefined): Decision {
     if (result !== undefined) binding.writeResult(request, result)
     else anonymous.set(request, authenticator)
-    const decision = requirement === undefined ? CONTINUE : authorizationDecision(authenticator, result, requirement)
+    if (requirement !== undefined) return authorized(request, result, requirement)
+    if (authLog.enabled) logDecision(binding, request, result, undefined)
+    return result?.location === 'query' ? CONTINUE_PRIVATE : CONTINUE
+  }
+
+  function authorized(request: K, result: AuthResult | undefined, requirement: CompiledRequirement): Decision {
+    const decision = authorizationDecision(authenticator, result, requirement)
+    if (authLog.enabled) logDecision(binding, request, result, decision)
     return decision === CONTINUE && result?.location === 'query' ? CONTINUE_PRIVATE : decision
+  }
+
+  function refused(request: K, err: unknown): Decision {
+    const decision = failureDecision(err, handleErrors)
+    if (authLog.enabled) logDecision(binding, request, undefined, decision, err)
+    return decision
   }
 
   function authenticate(request: K, requirement: CompiledRequirement | undefined): Decision | Promise<Decision> {
@@ -91,10 +106,10 @@ export function createAdapterKit<K extends object>(options: AuthOptions, binding
     try {
       outcome = authenticator.resolve(bearerRequest(request))
     } catch (err) {
-      return failureDecision(err, handleErrors)
+      return refused(request, err)
     }
     if (outcome instanceof Promise) {
-      return outcome.then((result) => admitted(request, result, requirement), (err: unknown) => failureDecision(err, handleErrors))
+      return outcome.then((result) => admitted(request, result, requirement), (err: unknown) => refused(request, err))
     }
     return admitted(request, outcome, requirement)
   }
@@ -117,7 +132,7 @@ export function createAdapterKit<K extends object>(options: AuthOptions, binding
         if (middlewareHasRun) {
           // Behind the app-wide middleware of this same kit the request is authenticated already.
           const result = binding.readResult(request)
-          if (ownerOf(request, result) === authenticator) return authorizationDecision(authenticator, result as AuthResult | undefined, requirement)
+          if (ownerOf(request, result) === authenticator) return authorized(request, result as AuthResult | undefined, requirement)
         }
         return authenticate(request, requirement)
       }
@@ -134,7 +149,7 @@ export function createAdapterKit<K extends object>(options: AuthOptions, binding
  */
 export function createRequirementCheck<K extends object>(
   requirement: CompiledRequirement,
-  binding: Pick<RequestBinding<K>, 'readResult' | 'resultName'>,
+  binding: Pick<RequestBinding<K>, 'readResult' | 'resultName' | 'method' | 'url'>,
 ): (request: K) => Decision {
   const notAuthenticated =
     `scopeguard: requireScopes() ran on a request that auth() did not let through (${binding.resultName} is not its result); ` +
@@ -144,7 +159,9 @@ export function createRequirementCheck<K extends object>(
     const result = binding.readResult(request)
     const authenticator = ownerOf(request, result)
     if (authenticator === undefined) return { kind: 'error', error: new Error(notAuthenticated) }
-    return authorizationDecision(authenticator, result as AuthResult | undefined, requirement)
+    const decision = authorizationDecision(authenticator, result as AuthResult | undefined, requirement)
+    if (authLog.enabled) logDecision(binding, request, result as AuthResult | undefined, decision)
+    return decision
   }
 }
 
@@ -160,4 +177,24 @@ function authorizationDecision(authenticator: Authenticator, result: AuthResult 
   } catch (err) {
     return failureDecision(err, authenticator.options.handleErrors)
   }
+}
+
+/** The `scopeguard:auth` line for one decision: the request, the outcome, and why. */
+function logDecision<K extends object>(
+  binding: Pick<RequestBinding<K>, 'method' | 'url'>,
+  request: K,
+  result: AuthResult | undefined,
+  decision: Decision | undefined,
+  err?: unknown,
+): void {
+  const target = `${binding.method(request) ?? '?'} ${(binding.url(request) ?? '?').split('?')[0]}`
+  const error = err ?? (decision?.kind === 'reply' || decision?.kind === 'error' ? (decision.kind === 'reply' ? decision.failure : decision.error) : undefined)
+  if (error === undefined) {
+    const who = result === undefined ? 'anonymous' : `sub ${JSON.stringify(result.claims.sub ?? null)}`
+    authLog('%s: continue (%s)', target, who)
+    return
+  }
+  const reason = isAuthError(error) ? error.cause?.message ?? error.message : String(error)
+  const code = isAuthError(error) ? `${error.status} ${error.code}` : 'error'
+  authLog('%s: %s%s: %s', target, code, decision?.kind === 'error' ? ' (handed to the application)' : '', reason)
 }

@@ -23,6 +23,8 @@ export interface ReplyDecision {
   readonly headers: Readonly<Record<string, string>>
   /** The body, already serialised; `undefined` for none (`HEAD`, `204`). */
   readonly body: string | undefined
+  /** The failure this reply answers, for logs; never to be sent. */
+  readonly failure?: AuthError
 }
 
 /** Hand this error to the framework's error handling (`handleErrors: false`, or a wiring mistake). */
@@ -54,6 +56,7 @@ function errorReply(err: AuthError): ReplyDecision {
     status: err.status,
     headers: { ...err.headers, 'Cache-Control': 'no-store', 'Content-Type': 'application/json; charset=utf-8' },
     body: JSON.stringify(errorBody(err)),
+    failure: err,
   }
 }
 

@@ -1,11 +1,14 @@
 import { base64url } from 'jose'
 import { processWide } from '../lib/process-wide.js'
+import { keySourceEvents, warnOnce } from './diagnostics.js'
 import type { AuthResult } from '../token/auth-result.js'
 import type { BearerRequest } from '../request/bearer-request.js'
 import type { ChallengeParams } from '../errors/challenge.js'
 import { createAuthError, type AuthError, type AuthErrorCode } from '../errors/errors.js'
 import { extractBearerToken, type TokenLocation } from '../request/extract-bearer-token.js'
-import { Rejection } from '../errors/rejection.js'
+import { Rejection, type RejectionDetail } from '../errors/rejection.js'
+import { rejectionReason } from '../errors/rejection-reason.js'
+import { unreadScopeClaimsNote } from '../scopes/granted-scopes.js'
 import { readGrantedScopes } from '../scopes/granted-scopes.js'
 import {
   customKeyResolver,
@@ -68,8 +71,8 @@ export interface Authenticator {
    * Throws a `TypeError` at start-up for a malformed or undeclared scope.
    */
   compile(requirements: readonly ScopeRequirement[]): CompiledRequirement
-  /** Creates the error for `code` with this authenticator's challenge parameters. */
-  error(code: AuthErrorCode, cause?: unknown): AuthError
+  /** Creates the error for `code` with this authenticator's challenge parameters, and its reason (`cause`) from `detail`. */
+  error(code: AuthErrorCode, cause?: unknown, detail?: RejectionDetail): AuthError
 }
 
 // Which authenticator produced a result. Adapters look it up from `req.auth` instead of
@@ -126,14 +129,18 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
     maxTokenLength: options.maxTokenLength,
   }
 
-  const error = (code: AuthErrorCode, cause?: unknown): AuthError =>
-    code === 'keys_unavailable'
-      ? createAuthError(code, { status: options.unavailableStatus, retryAfter: options.retryAfter, cause })
-      : createAuthError(code, { challenge, cause })
+  const error = (code: AuthErrorCode, cause?: unknown, detail?: RejectionDetail): AuthError => {
+    // Every error says why, for the application's logs (its `cause`); the client gets the
+    // fixed RFC 6750 description only.
+    const reason = rejectionReason(code, detail, cause)
+    return code === 'keys_unavailable'
+      ? createAuthError(code, { status: options.unavailableStatus, retryAfter: options.retryAfter, cause: reason })
+      : createAuthError(code, { challenge, cause: reason })
+  }
 
   /** Maps anything the pipeline threw to the AuthError the client gets. */
   const toAuthError = (thrown: unknown): AuthError => {
-    if (thrown instanceof Rejection) return error(thrown.code, thrown.cause)
+    if (thrown instanceof Rejection) return error(thrown.code, thrown.cause, thrown.detail)
     if (thrown instanceof KeysUnavailableError) return error('keys_unavailable', thrown)
     // Anything else is a defect on our side; still never let it echo or crash: report
     // the token as malformed and keep the original for the operator.
@@ -186,7 +193,7 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
       }
       if (found === undefined) {
         if (options.optional) return undefined
-        throw error('credentials_missing')
+        throw error('credentials_missing', undefined, { note: 'the request carries no bearer token' })
       }
       const foundLine = found.location === 'header' ? line : undefined
       if (!headerOnly) cached = cache?.find(found.token, generation())
@@ -217,11 +224,15 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
       return options.scopes?.compile(requirements, 'requireScopes()') ?? compileRequirement(requirements, 'requireScopes()')
     },
     authorize(result, requirement) {
-      if (result === undefined) throw error('credentials_missing')
+      if (result === undefined) throw error('credentials_missing', undefined, { note: 'optional: true let the request through without a token; this route requires one' })
       if (requirement.isSatisfiedBy(result.scopes)) return
       // RFC 6750 §3: the scope attribute names what the resource needs.
+      const scope = requirement.scopeToRequest(result.scopes)
+      const unread = unreadScopeClaimsNote(result.claims, options.scopeClaims)
+      if (unread !== undefined) warnOnce(options.warnings, 'SCOPEGUARD_SCOPE_CLAIMS', `scopeguard: a token fell short of a scope requirement and ${unread}`)
       throw createAuthError('scope_insufficient', {
-        challenge: { ...challenge, scope: requirement.scopeToRequest(result.scopes) },
+        challenge: { ...challenge, scope },
+        cause: rejectionReason('scope_insufficient', { claim: 'scopes', expected: scope, found: [...result.scopes].join(' '), note: unread }, undefined),
       })
     },
   }
@@ -254,7 +265,7 @@ function createKeyResolver(options: ResolvedOptions): KeyResolver {
     metadataMaxAge: options.metadataCacheMaxAge,
     cooldown: options.jwksCooldown,
     clock: options.clock,
-    onEvent: options.onEvent,
+    onEvent: keySourceEvents(options.onEvent, options.warnings),
   }
   const [first] = options.issuers
   if (options.issuers.length === 1 && first !== undefined) return remoteKeyResolver({ ...settings, issuer: first })

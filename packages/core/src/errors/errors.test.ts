@@ -101,7 +101,7 @@ describe('createAuthError', () => {
   })
 
   it('keeps the cause for logging, never in the message', () => {
-    const cause = new Error('upstream said: eyJhbGciOiJub25lIn0.secret')
+    const cause = { code: 'token_malformed' as const, message: 'upstream said: eyJhbGciOiJub25lIn0.secret' }
     const err = createAuthError('token_malformed', { cause })
     expect(err.cause).toBe(cause)
     expect(err.message).toBe('The access token is malformed')

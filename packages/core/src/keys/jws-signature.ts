@@ -82,9 +82,9 @@ export function verifySignature(alg: string, key: VerificationKey, signingInput:
   try {
     valid = check(algorithm, keyObject, signingInput, signature)
   } catch (cause) {
-    throw new Rejection('signature_invalid', cause)
+    throw new Rejection('signature_invalid', cause, { note: `the signature is not a valid ${alg} signature` })
   }
-  if (!valid) throw new Rejection('signature_invalid')
+  if (!valid) throw new Rejection('signature_invalid', undefined, { note: `the ${alg} signature does not verify with the configured key` })
 }
 
 function check(algorithm: Algorithm, key: KeyObject, input: Buffer, signature: Buffer): boolean {

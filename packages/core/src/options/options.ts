@@ -110,6 +110,13 @@ export interface AuthOptions {
   /** Receives key source events (keys fetched, refresh failed, serving stale, keys unavailable) for logging or alerting. */
   onEvent?: KeySourceEventHandler
   /**
+   * Print a process warning (once per distinct cause, on stderr) when a misconfiguration makes
+   * requests fail whatever the client sends: the issuer's keys cannot be had (a wrong issuer,
+   * an unreachable host, a JWKS without a usable key), or tokens carry scopes in a claim that
+   * `scopeClaims` does not read. Never the token. Default true.
+   */
+  warnings?: boolean
+  /**
    * Cache of verified tokens: a token already verified skips the signature check (its expiry
    * is still checked on every use). A token enters on its second use, so one-off tokens never
    * take memory. Entries never outlive the token's `exp` or `ttl`, and are dropped when their
@@ -171,6 +178,7 @@ export interface ResolvedOptions {
   readonly fetchRetryMax: number
   readonly followRedirects: boolean
   readonly onEvent: KeySourceEventHandler | undefined
+  readonly warnings: boolean
   readonly clock: () => number
   readonly tokenCache: { readonly maxEntries: number; readonly maxBytes: number; readonly ttl: number } | undefined
   readonly allowHttp: boolean
@@ -183,7 +191,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'requiredClaims', 'strictRfc9068', 'claims', 'scopeClaims', 'realm', 'acceptBodyToken', 'acceptQueryToken',
   'maxTokenLength', 'optional', 'handleErrors', 'unavailableStatus', 'retryAfter', 'fetchTimeout',
   'maxResponseBytes', 'jwksCacheMaxAge', 'jwksCooldown', 'allowHttp', 'getKey', 'jwksStaleIfError',
-  'metadataCacheMaxAge', 'fetchRetryMin', 'fetchRetryMax', 'followRedirects', 'onEvent', 'clock', 'tokenCache',
+  'metadataCacheMaxAge', 'fetchRetryMin', 'fetchRetryMax', 'followRedirects', 'onEvent', 'warnings', 'clock', 'tokenCache',
   'resourceMetadata', 'scopes',
 ])
 
@@ -362,6 +370,7 @@ export function resolveOptions(input: AuthOptions): ResolvedOptions {
     fetchRetryMax,
     followRedirects: boolean(input.followRedirects, 'followRedirects', false),
     onEvent: optionalFunction(input.onEvent, 'onEvent', '(event) => logger.info(event)') as KeySourceEventHandler | undefined,
+    warnings: boolean(input.warnings, 'warnings', true),
     clock: (optionalFunction(input.clock, 'clock', '() => Date.now()') as (() => number) | undefined) ?? Date.now,
     tokenCache: resolveTokenCache(input.tokenCache),
     allowHttp,

@@ -39,10 +39,10 @@ export function extractBearerToken(request: BearerRequest, options: ExtractOptio
   const found = (fromHeader === undefined || fromHeader === SCHEME_UNSUPPORTED ? 0 : 1) +
     (fromBody === undefined ? 0 : 1) + (fromQuery === undefined ? 0 : 1)
   // RFC 6750 §2: "Clients MUST NOT use more than one method to transmit the token in each request."
-  if (found > 1) throw new Rejection('credentials_multiple')
+  if (found > 1) throw new Rejection('credentials_multiple', undefined, { note: 'a token in more than one of the header, the body and the query' })
   if (fromBody !== undefined) return { token: checkLength(fromBody, options.maxTokenLength), location: 'body' }
   if (fromQuery !== undefined) return { token: checkLength(fromQuery, options.maxTokenLength), location: 'query' }
-  if (fromHeader === SCHEME_UNSUPPORTED) throw new Rejection('scheme_unsupported')
+  if (fromHeader === SCHEME_UNSUPPORTED) throw new Rejection('scheme_unsupported', undefined, { note: 'the Authorization header uses another scheme than Bearer' })
   return fromHeader === undefined ? undefined : { token: fromHeader, location: 'header' }
 }
 
@@ -55,7 +55,7 @@ function readHeader(
   let value: string | undefined
   if (typeof authorization === 'string') value = authorization
   else if (authorization !== undefined) {
-    if (authorization.length > 1) throw new Rejection('credentials_multiple')
+    if (authorization.length > 1) throw new Rejection('credentials_multiple', undefined, { note: `${authorization.length} Authorization header lines` })
     value = authorization[0]
   }
   if (value === undefined || value.trim() === '') return undefined
@@ -63,11 +63,11 @@ function readHeader(
   let start = 6
   while (value.charCodeAt(start) === 0x20) start++
   // 1*SP between scheme and token: "Bearer" alone, or "Bearer\tx", is malformed.
-  if (start === 6 || start === value.length) throw new Rejection('authorization_malformed')
+  if (start === 6 || start === value.length) throw new Rejection('authorization_malformed', undefined, { note: '"Bearer" must be followed by one or more spaces and the token' })
   // The cap applies before any pattern matching, parsing or crypto.
-  if (value.length - start > maxTokenLength) throw new Rejection('token_too_long')
+  if (value.length - start > maxTokenLength) throw new Rejection('token_too_long', undefined, { note: `${value.length - start} characters, maxTokenLength is ${maxTokenLength}` })
   const token = value.slice(start)
-  if (!B64TOKEN.test(token)) throw new Rejection('authorization_malformed')
+  if (!B64TOKEN.test(token)) throw new Rejection('authorization_malformed', undefined, { note: 'the token has characters outside RFC 6750 b64token' })
   return token
 }
 
@@ -98,7 +98,7 @@ function checkParameter(value: unknown): string {
 }
 
 function checkLength(token: string, maxTokenLength: number): string {
-  if (token.length > maxTokenLength) throw new Rejection('token_too_long')
+  if (token.length > maxTokenLength) throw new Rejection('token_too_long', undefined, { note: `${token.length} characters, maxTokenLength is ${maxTokenLength}` })
   if (!B64TOKEN.test(token)) throw new Rejection('authorization_malformed')
   return token
 }

@@ -26,3 +26,19 @@ export function readGrantedScopes(
   }
   return scopes
 }
+
+// Claims issuers put granted scopes in: RFC 9068 and most issuers `scope`, Azure AD `scp`,
+// Auth0 with RBAC `permissions`.
+const KNOWN_SCOPE_CLAIMS = ['scope', 'scp', 'permissions'] as const
+
+/**
+ * When a token falls short of a requirement: the scope claims it carries that the
+ * `scopeClaims` option does not read (an Auth0 RBAC token's `permissions`, most often), as a
+ * hint for the log; `undefined` when there are none.
+ */
+export function unreadScopeClaimsNote(claims: Readonly<Record<string, unknown>>, claimNames: readonly string[]): string | undefined {
+  const unread = KNOWN_SCOPE_CLAIMS.filter((name) => !claimNames.includes(name) && Object.hasOwn(claims, name))
+  if (unread.length === 0) return undefined
+  const list = unread.map((name) => `'${name}'`).join(', ')
+  return `the token also carries ${list}, which scopeClaims does not read; to grant its values add them: scopeClaims: [${[...claimNames, ...unread].map((name) => `'${name}'`).join(', ')}]`
+}

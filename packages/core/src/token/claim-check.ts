@@ -19,12 +19,19 @@ export function runClaimCheck(name: string, check: ClaimCheck, claims: AccessTok
     try {
       passed = check(value, claims)
     } catch (cause) {
-      throw new Rejection('claim_invalid', cause)
+      throw new Rejection('claim_invalid', cause, { claim: name, expected: 'the claims option\'s function to return true', note: 'it threw' })
     }
-    if (passed !== true) throw new Rejection(present ? 'claim_invalid' : 'claim_missing')
+    if (passed !== true) {
+      const note = passed instanceof Promise ? 'it returned a promise: claim checks are synchronous' : undefined
+      throw new Rejection(present ? 'claim_invalid' : 'claim_missing', undefined, { claim: name, expected: 'the claims option\'s function to return true', found: value, ...(note === undefined ? {} : { note }) })
+    }
     return
   }
-  if (!present) throw new Rejection('claim_missing')
+  if (!present) throw new Rejection('claim_missing', undefined, { claim: name, expected: describe(check) })
   const ok = 'equals' in check ? value === check.equals : Array.isArray(value) && value.includes(check.includes)
-  if (!ok) throw new Rejection('claim_invalid')
+  if (!ok) throw new Rejection('claim_invalid', undefined, { claim: name, expected: describe(check), found: value })
+}
+
+function describe(check: Exclude<ClaimCheck, (...args: never[]) => unknown>): string {
+  return 'equals' in check ? `equal to ${JSON.stringify(check.equals)}` : `an array including ${JSON.stringify(check.includes)}`
 }

@@ -3,7 +3,7 @@ import { errors, type FlattenedJWSInput, type JWTHeaderParameters } from 'jose'
 import type { AccessTokenClaims } from './auth-result.js'
 import { Rejection } from '../errors/rejection.js'
 import { runClaimCheck, type ClaimCheck } from './claim-check.js'
-import { checkRegisteredClaims, type ClaimRules } from './jwt-claims.js'
+import { checkRegisteredClaims, oneOf, type ClaimRules } from './jwt-claims.js'
 import { verifySignature, type VerificationKey } from '../keys/jws-signature.js'
 import { KeysUnavailableError, type KeyResolver } from '../keys/key-source.js'
 import { isCanonicalCompactJws, MAX_JSON_DEPTH, nestsDeeperThan } from './token-shape.js'
@@ -55,20 +55,20 @@ export function createAccessTokenVerifier(options: VerifierSettings, resolveKey:
   }
 
   return async (token) => {
-    if (!isCanonicalCompactJws(token)) throw new Rejection('token_malformed')
+    if (!isCanonicalCompactJws(token)) throw new Rejection('token_malformed', undefined, { note: 'not a compact JWS: three canonical base64url segments' })
     const first = token.indexOf('.')
     const second = token.indexOf('.', first + 1)
     const jws: FlattenedJWSInput = { protected: token.slice(0, first), payload: token.slice(first + 1, second), signature: token.slice(second + 1) }
 
     const header = decodeJsonObject(jws.protected as string) as JWTHeaderParameters | undefined
-    if (header === undefined || nestsDeeperThan(header, MAX_JSON_DEPTH)) throw new Rejection('token_malformed')
+    if (header === undefined || nestsDeeperThan(header, MAX_JSON_DEPTH)) throw new Rejection('token_malformed', undefined, { note: 'the header is not a JSON object of at most 32 levels' })
     checkCritical(header)
     const { alg, typ } = header
-    if (typeof alg !== 'string' || alg === '') throw new Rejection('token_malformed')
+    if (typeof alg !== 'string' || alg === '') throw new Rejection('token_malformed', undefined, { claim: 'alg', expected: 'a string', found: alg })
     // RFC 8725 §3.1: only the configured algorithms, never "none", never a mix of families.
-    if (!algorithms.has(alg)) throw new Rejection('algorithm_not_allowed')
+    if (!algorithms.has(alg)) throw new Rejection('algorithm_not_allowed', undefined, { claim: 'alg', expected: oneOf([...algorithms]), found: alg })
     if (typ === undefined ? options.strictRfc9068 : typeof typ !== 'string' || !acceptedTypes.has(typ.toLowerCase())) {
-      throw new Rejection('token_type_invalid')
+      throw new Rejection('token_type_invalid', undefined, { claim: 'typ', expected: oneOf([...acceptedTypes]), found: typ })
     }
 
     const signingInput = Buffer.from(token.slice(0, second), 'latin1')
@@ -78,10 +78,10 @@ export function createAccessTokenVerifier(options: VerifierSettings, resolveKey:
     else verifySignature(alg, key, signingInput, signature)
 
     const claims = decodeJsonObject(jws.payload as string) as AccessTokenClaims | undefined
-    if (claims === undefined) throw new Rejection('token_malformed')
+    if (claims === undefined) throw new Rejection('token_malformed', undefined, { note: 'the payload is not a JSON object' })
     checkRegisteredClaims(claims, rules, Math.floor(options.clock() / 1000))
     // Bounded nesting: an application's JSON.stringify(req.auth) must not overflow the stack.
-    if (nestsDeeperThan(claims, MAX_JSON_DEPTH)) throw new Rejection('token_malformed')
+    if (nestsDeeperThan(claims, MAX_JSON_DEPTH)) throw new Rejection('token_malformed', undefined, { note: 'the claims nest deeper than 32 levels' })
     if (options.strictRfc9068) checkRfc9068Types(claims)
     for (const [name, check] of options.claimChecks) runClaimCheck(name, check, claims)
     return { header, claims }
@@ -111,7 +111,7 @@ function decodeJsonObject(segment: string): Record<string, unknown> | undefined 
 function checkCritical(header: JWTHeaderParameters): void {
   const { crit } = header
   if (crit === undefined) return
-  if (!Array.isArray(crit) || crit.length !== 1 || crit[0] !== 'b64' || header.b64 !== true) throw new Rejection('token_malformed')
+  if (!Array.isArray(crit) || crit.length !== 1 || crit[0] !== 'b64' || header.b64 !== true) throw new Rejection('token_malformed', undefined, { claim: 'crit', expected: 'absent, or exactly ["b64"] with b64: true', found: crit })
 }
 
 /**
@@ -146,7 +146,7 @@ function verifyWithAny(alg: string, keys: readonly VerificationKey[], signingInp
 /** Maps what a key lookup threw to our failure codes. */
 function keyFailure(error: unknown): Rejection | KeysUnavailableError {
   if (error instanceof Rejection || error instanceof KeysUnavailableError) return error
-  if (error instanceof errors.JWKSNoMatchingKey) return new Rejection('key_not_found', error)
+  if (error instanceof errors.JWKSNoMatchingKey) return new Rejection('key_not_found', error, { note: 'no configured key matches the token\'s kid and alg' })
   // jose rejects a JWK it cannot import for the token's alg (JWKInvalid, or a TypeError for
   // a key type that does not match it): the token is unusable here, not our fault.
   if (error instanceof errors.JWKInvalid || error instanceof TypeError) return new Rejection('key_unusable', error)
@@ -156,6 +156,6 @@ function keyFailure(error: unknown): Rejection | KeysUnavailableError {
 
 function checkRfc9068Types(claims: AccessTokenClaims): void {
   for (const name of ['sub', 'client_id', 'jti'] as const) {
-    if (typeof claims[name] !== 'string') throw new Rejection('claim_invalid')
+    if (typeof claims[name] !== 'string') throw new Rejection('claim_invalid', undefined, { claim: name, expected: 'a string (RFC 9068 §2.2)', found: claims[name] })
   }
 }
