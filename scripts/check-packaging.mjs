@@ -1,9 +1,12 @@
 // Checks the published shape of every package, as a consumer would meet it:
 // 1. publint and are-the-types-wrong on each package;
 // 2. the packed tarballs installed with npm into a fresh project, then `require`d (CommonJS),
-//    `import`ed (ESM), and the README's quick start type-checked for ESM and CommonJS.
+//    `import`ed (ESM), and the README's quick start type-checked for ESM and CommonJS;
+// 3. each tarball's contents: LICENSE (the root one), a README.md whose links work on npm
+//    (absolute http(s) URLs or #anchors only), and THIRD_PARTY_NOTICES.md with the licence
+//    of every dependency the build inlines (tsup's `noExternal`, e.g. jose in the CJS build).
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
@@ -26,6 +29,9 @@ try {
   const tarballs = join(work, 'tarballs')
   mkdirSync(tarballs)
   for (const name of packages) run('pnpm', ['pack', '--pack-destination', tarballs], join(root, 'packages', name))
+  console.log('\n# tarball contents: LICENSE, README.md with absolute links, third-party notices')
+  const contentProblems = readdirSync(tarballs).flatMap((file) => checkTarballContents(join(tarballs, file), work))
+  if (contentProblems.length > 0) throw new Error(`the tarballs lack what a published package needs:\n  - ${contentProblems.join('\n  - ')}`)
   const files = readdirSync(tarballs).map((file) => `file:./tarballs/${file}`)
   const app = join(work, 'app')
   mkdirSync(app)
@@ -126,4 +132,71 @@ koa.use(router.routes())
   console.log('ok: types')
 } finally {
   rmSync(work, { recursive: true, force: true })
+}
+
+/** Unpacks a tarball and returns what it lacks of what a published package must have (none: []). */
+function checkTarballContents(tarball, work) {
+  const dir = mkdtempSync(join(work, 'unpacked-'))
+  execFileSync('tar', ['-xzf', tarball, '-C', dir])
+  const unpacked = join(dir, 'package')
+  const { name } = JSON.parse(readFileSync(join(unpacked, 'package.json'), 'utf8'))
+  const source = join(root, 'packages', name.replace(/^@scopeguard\//, ''))
+  const problems = []
+  const read = (file) => (existsSync(join(unpacked, file)) ? readFileSync(join(unpacked, file), 'utf8') : undefined)
+
+  const license = read('LICENSE')
+  if (license === undefined) problems.push('LICENSE is missing')
+  else if (license !== readFileSync(join(root, 'LICENSE'), 'utf8')) problems.push('LICENSE differs from the repository root LICENSE')
+
+  const readme = read('README.md')
+  if (readme === undefined) problems.push('README.md is missing')
+  else for (const target of nonAbsoluteLinks(readme)) problems.push(`README.md links to "${target}", which is dead on npm: use an absolute https:// URL`)
+
+  // Code the build copies into dist/ ships with its licence (MIT and most others require it).
+  const notices = read('THIRD_PARTY_NOTICES.md')
+  for (const dependency of inlinedDependencies(source)) {
+    const licenseFile = readdirSync(join(source, 'node_modules', dependency)).find((file) => /^licen[cs]e/i.test(file))
+    if (licenseFile === undefined) problems.push(`the build inlines ${dependency}, which has no licence file to copy`)
+    else if (notices === undefined) problems.push(`the build inlines ${dependency} but THIRD_PARTY_NOTICES.md is missing`)
+    else if (!normalise(notices).includes(normalise(readFileSync(join(source, 'node_modules', dependency, licenseFile), 'utf8')))) {
+      problems.push(`THIRD_PARTY_NOTICES.md lacks the licence of ${dependency} (copy node_modules/${dependency}/${licenseFile})`)
+    }
+  }
+
+  if (problems.length === 0) console.log(`ok: ${name}`)
+  return problems.map((problem) => `${name}: ${problem}`)
+}
+
+/** The dependencies a package's tsup config bundles into its output (`noExternal`). */
+function inlinedDependencies(packageDir) {
+  const config = readFileSync(join(packageDir, 'tsup.config.ts'), 'utf8')
+  return [...config.matchAll(/noExternal:\s*\[([^\]]*)\]/g)].flatMap((match) => [...match[1].matchAll(/['"]([^'"]+)['"]/g)].map((name) => name[1]))
+}
+
+/** Line endings and trailing spaces aside, so that a licence copied into Markdown still matches. */
+function normalise(text) {
+  return text.replace(/\r\n?/g, '\n').split('\n').map((line) => line.trimEnd()).join('\n').trim()
+}
+
+/**
+ * The targets of the Markdown's links and images (inline, reference definitions and HTML
+ * `href` / `src`) that are neither absolute http(s) URLs nor in-page #anchors. Code blocks
+ * and code spans are skipped: `[...a](b)` there is code, not a link.
+ */
+function nonAbsoluteLinks(markdown) {
+  let fence // the opening fence of the code block we are in, if any
+  const prose = markdown.split(/\r?\n/).filter((line) => {
+    const marker = /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1]
+    if (fence === undefined && marker !== undefined) fence = marker
+    else if (fence !== undefined && marker?.[0] === fence[0] && marker.length >= fence.length && line.trim() === marker) fence = undefined
+    else return fence === undefined
+    return false
+  }).join('\n').replace(/(`+)[\s\S]*?\1/g, '')
+  const unbracket = (target) => target.replace(/^<(.*)>$/, '$1')
+  const targets = [
+    ...[...prose.matchAll(/!?\[(?:[^[\]]|\[[^\]]*\])*\]\(\s*(<[^>]*>|[^)\s]*)/g)].map((match) => unbracket(match[1])),
+    ...[...prose.matchAll(/^ {0,3}\[[^\]]+\]:\s*(<[^>]*>|\S+)/gm)].map((match) => unbracket(match[1])),
+    ...[...prose.matchAll(/\b(?:href|src)\s*=\s*["']([^"']*)["']/gi)].map((match) => match[1]),
+  ]
+  return targets.filter((target) => !/^https?:\/\/[^/\s]/i.test(target) && !/^#./.test(target))
 }

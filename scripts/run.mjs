@@ -2,8 +2,11 @@
 // The README's two commands: `npm test` and `npm run demo`. They need only Node and npm:
 // pnpm 10 is used from PATH, or fetched once by npx; dependencies are installed from the
 // committed lockfile when missing or stale. No prompts, so it runs unattended in CI.
+// The demo installs only what it runs (the calendar example and the workspace packages it
+// uses), not the whole workspace's test, lint, build and benchmark tools.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, statSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 
 const root = resolve(import.meta.dirname, '..')
@@ -30,9 +33,45 @@ const pnpm = (args) => {
   if (result.status !== 0) process.exit(result.status ?? 1)
 }
 
-const marker = join(root, 'node_modules', '.modules.yaml')
-const stale = !existsSync(marker) || statSync(join(root, 'pnpm-lock.yaml')).mtimeMs > statSync(marker).mtimeMs
-if (stale) pnpm(['install', '--frozen-lockfile'])
+// What the last install by this script covered ('all' or 'demo') and from which lockfile, kept
+// in node_modules so that deleting it forgets it. A demo-only install never counts as 'all':
+// `npm test` after `npm run demo` installs the rest.
+const DEMO_PACKAGE = '@scopeguard/example-calendar-express'
+const modules = join(root, 'node_modules', '.modules.yaml')
+const marker = join(root, 'node_modules', '.scopeguard-install.json')
+const lockfileHash = createHash('sha256').update(readFileSync(join(root, 'pnpm-lock.yaml'))).digest('hex')
+
+function lastInstall() {
+  try {
+    return JSON.parse(readFileSync(marker, 'utf8'))
+  } catch {
+    return undefined // no marker: never installed, or installed by hand
+  }
+}
+
+function install(scope) {
+  // No prompt when pnpm must rebuild node_modules made with other settings: as in CI, it does.
+  const args = ['install', '--frozen-lockfile', '--config.confirm-modules-purge=false']
+  if (scope === 'demo') {
+    console.log(`Installing the demo's dependencies (${DEMO_PACKAGE} and the workspace packages it uses; \`npm test\` installs the rest)…`)
+    // `...`: the example and its workspace dependencies (core, express, testing) with theirs.
+    // pnpm adds the workspace root's own devDependencies to any filtered install.
+    pnpm([...args, '--filter', `${DEMO_PACKAGE}...`])
+  } else {
+    console.log('Installing the dependencies of the whole workspace…')
+    pnpm(args)
+  }
+  writeFileSync(marker, JSON.stringify({ scope, lockfile: lockfileHash }) + '\n')
+}
+
+const last = lastInstall()
+const upToDate = last?.lockfile === lockfileHash && existsSync(modules)
+if (target === 'check') {
+  if (!upToDate || last.scope !== 'all') install('all')
+} else if (!upToDate) {
+  // A full install (by `npm test` or by hand) is brought up to date, not cut down to the demo's.
+  install(last?.scope === 'all' || (last === undefined && existsSync(modules)) ? 'all' : 'demo')
+}
 if (target === 'check') pnpm(['run', 'check'])
 else runDemo()
 
