@@ -75,6 +75,8 @@ const CLAIM_CASES: Case[] = [
   ['claims equals: matching', mint({ claims: { tid: 'tenant-a' } }), { claims: { tid: { equals: 'tenant-a' } } }, 200],
   ['claims equals: different', mint({ claims: { tid: 'tenant-b' } }), { claims: { tid: { equals: 'tenant-a' } } }, 401],
   ['claims equals: missing', mint({}), { claims: { tid: { equals: 'tenant-a' } } }, 401],
+  ['claims equals: null matches a null claim', mint({ claims: { tid: null } }), { claims: { tid: { equals: null } } }, 200],
+  ['claims equals: null does not match a missing claim', mint({}), { claims: { tid: { equals: null } } }, 401],
   ['claims includes: present in the array', mint({ claims: { groups: ['staff', 'x'] } }), { claims: { groups: { includes: 'staff' } } }, 200],
   ['claims includes: a string is not an array', mint({ claims: { groups: 'staff' } }), { claims: { groups: { includes: 'staff' } } }, 401],
   ['claims function: true', mint({ claims: { email_verified: true } }), { claims: { email_verified: (v) => v === true } }, 200],

@@ -1,4 +1,5 @@
 import type { ClaimCheck } from '../token/claim-check.js'
+import { closestMatch } from '../lib/did-you-mean.js'
 import { checkEndpointUrl } from '../lib/endpoint-url.js'
 import type { KeySourceEventHandler } from '../keys/key-source-event.js'
 import type { GetKey, LocalKey } from '../keys/key-source.js'
@@ -234,7 +235,7 @@ export function resolveOptions(input: AuthOptions): ResolvedOptions {
     fail("auth() needs an options object, e.g. auth({ issuer: 'https://idp.example.com/', audience: 'https://api.example.com' }).")
   }
   for (const key of Object.keys(input)) {
-    if (!KNOWN_OPTIONS.has(key)) fail(`unknown option \`${key}\`. Known options: ${[...KNOWN_OPTIONS].join(', ')}.`)
+    if (!KNOWN_OPTIONS.has(key)) fail(unknownOption(key))
   }
   if (input.issuer === undefined) {
     fail("`issuer` is required: the URL your tokens' `iss` claim holds, e.g. issuer: 'https://idp.example.com/'.")
@@ -243,6 +244,12 @@ export function resolveOptions(input: AuthOptions): ResolvedOptions {
     fail("`audience` is required: this API's identifier as your tokens' `aud` claim holds it, e.g. audience: 'https://api.example.com/calendar'.")
   }
   const issuers = stringList(input.issuer, 'issuer', "issuer: 'https://idp.example.com/'")
+  for (const issuer of issuers) {
+    // RFC 8414 §2: an issuer identifier is a URL "that has no query or fragment components".
+    if (/^https?:\/\/[^?#]*[?#]/i.test(issuer)) {
+      fail(`\`issuer\` ${show(issuer)} has a query or fragment, which an issuer identifier never has (RFC 8414 §2); write it as your tokens' \`iss\` claim holds it.`)
+    }
+  }
   const audiences = stringList(input.audience, 'audience', "audience: 'https://api.example.com/calendar'")
   const allowHttp = boolean(input.allowHttp, 'allowHttp', false)
 
@@ -275,7 +282,7 @@ export function resolveOptions(input: AuthOptions): ResolvedOptions {
       for (const issuer of issuers) {
         const problem = checkEndpointUrl(issuer, allowHttp)
         if (problem !== undefined) {
-          fail(`\`issuer\` ${show(issuer)} is used for discovery, so it ${problem}. Or give \`jwksUri\`, \`keys\` or \`secret\`.`)
+          fail(`\`issuer\` ${show(issuer)} ${problem}: the keys are found from the issuer's metadata, so it must be a URL that can be fetched. Or give \`jwksUri\`, \`keys\` or \`secret\`.`)
         }
       }
     }
@@ -316,7 +323,12 @@ export function resolveOptions(input: AuthOptions): ResolvedOptions {
         (typeof check === 'object' && check !== null && Object.keys(check).length === 1 &&
           (('equals' in check && isPrimitive(check.equals)) || ('includes' in check && isPrimitive(check.includes))))
       if (!valid) {
-        fail(`\`claims.${name}\` must be { equals: value }, { includes: value } (string, number or boolean) or a function (value, claims) => boolean.`)
+        fail(`\`claims.${name}\` must be { equals: value }, { includes: value } (string, number, boolean or null) or a function (value, claims) => boolean.`)
+      }
+      // A check runs on every uncached token, synchronously: a promise is not `true`, so an
+      // async function would refuse every token without a word.
+      if (typeof check === 'function' && check.constructor.name === 'AsyncFunction') {
+        fail(`\`claims.${name}\` is an async function; claim checks are synchronous and must return true or false. Check what needs I/O in a middleware after auth().`)
       }
       claimChecks.push([name, check])
     }
@@ -444,5 +456,31 @@ function optionalFunction(value: unknown, name: string, example: string): unknow
 }
 
 function isPrimitive(value: unknown): boolean {
-  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value === null
+}
+
+// Option names of the libraries users come from, with the scopeguard spelling to use.
+const PEER_OPTIONS: Readonly<Record<string, string>> = {
+  issuerBaseURL: "`issuer` (express-oauth2-jwt-bearer's issuerBaseURL): issuer: 'https://idp.example.com/'",
+  tokenSigningAlg: "`algorithms` (express-oauth2-jwt-bearer's tokenSigningAlg): algorithms: ['RS256']",
+  authRequired: '`optional: true` (express-oauth2-jwt-bearer\'s authRequired: false)',
+  requiredScopes: "requireScopes() on the route: app.get('/x', requireScopes('read:x'), handler)",
+  secretOrPublicKey: '`secret` for an HMAC secret, `keys` for public keys',
+  credentialsRequired: '`optional: true` (express-jwt\'s credentialsRequired: false)',
+  passthrough: '`optional: true` (koa-jwt\'s passthrough)',
+  jwksUrl: '`jwksUri`',
+  algorithm: "`algorithms` (a list): algorithms: ['RS256']",
+  clockTimestamp: '`clock` (a function returning milliseconds)',
+  maxAge: '`maxTokenAge` (seconds)',
+  audiences: '`audience` (a string or a list)',
+  issuers: '`issuer` (a string or a list)',
+  scope: "requireScopes() on the route, or `scopeClaims` for where granted scopes are read from",
+}
+
+function unknownOption(key: string): string {
+  const peer = Object.hasOwn(PEER_OPTIONS, key) ? PEER_OPTIONS[key] : undefined
+  if (peer !== undefined) return `unknown option \`${key}\`; scopeguard's spelling: ${peer}.`
+  const near = closestMatch(key, [...KNOWN_OPTIONS])
+  if (near !== undefined) return `unknown option \`${key}\`. Did you mean \`${near}\`?`
+  return `unknown option \`${key}\`. Known options: ${[...KNOWN_OPTIONS].join(', ')}.`
 }

@@ -4,9 +4,9 @@ import type { AccessTokenClaims } from './auth-result.js'
 /** A check on one claim, for what scopes cannot express. */
 export type ClaimCheck =
   /** The claim must equal this value exactly (`===`). */
-  | { readonly equals: string | number | boolean }
+  | { readonly equals: string | number | boolean | null }
   /** The claim must be an array containing this value. */
-  | { readonly includes: string | number | boolean }
+  | { readonly includes: string | number | boolean | null }
   /** Custom predicate; `value` is `undefined` when the claim is absent. Throwing counts as failing. */
   | ((value: unknown, claims: AccessTokenClaims) => boolean)
 
