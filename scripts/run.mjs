@@ -54,9 +54,10 @@ function install(scope) {
   const args = ['install', '--frozen-lockfile', '--config.confirm-modules-purge=false']
   if (scope === 'demo') {
     console.log(`Installing the demo's dependencies (${DEMO_PACKAGE} and the workspace packages it uses; \`npm test\` installs the rest)…`)
-    // `...`: the example and its workspace dependencies (core, express, testing) with theirs.
-    // pnpm adds the workspace root's own devDependencies to any filtered install.
-    pnpm([...args, '--filter', `${DEMO_PACKAGE}...`])
+    // `...`: the example and its workspace dependencies (core, express, testing) with theirs;
+    // `--prod`: without devDependencies (type definitions, vitest, lint), which pnpm would
+    // otherwise add from the workspace root even to a filtered install.
+    pnpm([...args, '--prod', '--filter', `${DEMO_PACKAGE}...`])
   } else {
     console.log('Installing the dependencies of the whole workspace…')
     pnpm(args)
