@@ -253,6 +253,7 @@ function createKeyResolver(options: ResolvedOptions): KeyResolver {
       maxBytes: options.maxResponseBytes,
       followRedirects: options.followRedirects,
       allowHttp: options.allowHttp,
+      fetch: options.fetch,
     },
     allowHttp: options.allowHttp,
     algorithms: options.algorithms,

@@ -12,6 +12,8 @@ export interface FetchPolicy {
   readonly followRedirects?: boolean
   /** Accept plain-http targets other than loopback when following redirects. Default false. */
   readonly allowHttp?: boolean
+  /** The fetch to send requests with (the `fetch` option); default the global `fetch`. */
+  readonly fetch?: typeof globalThis.fetch
 }
 
 const MAX_REDIRECTS = 5
@@ -52,8 +54,9 @@ export async function fetchJson(url: string, policy: FetchPolicy, outerSignal?: 
     // Redirects are followed by hand so every hop is held to the rules of a configured URL
     // (https unless loopback or allowHttp): fetch's own following would accept any target.
     let target = url
+    const send = policy.fetch ?? fetch
     for (let hop = 0; ; hop++) {
-      response = await fetch(target, {
+      response = await send(target, {
         method: 'GET',
         redirect: 'manual',
         signal,

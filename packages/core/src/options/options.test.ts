@@ -39,6 +39,7 @@ describe('resolveOptions: defaults', () => {
       followRedirects: false,
       onEvent: undefined,
       warnings: true,
+      fetch: undefined,
       clock: Date.now,
       tokenCache: { maxEntries: 10_000, maxBytes: 33_554_432, ttl: 300_000 },
       allowHttp: false,

@@ -108,6 +108,13 @@ export interface AuthOptions {
   fetchRetryMax?: number
   /** Follow HTTP redirects from discovery and JWKS endpoints. Default false. */
   followRedirects?: boolean
+  /**
+   * The `fetch` that discovery and JWKS requests are sent with. Default: the global `fetch`.
+   * Give one to send them through a proxy or trust a private CA, e.g. undici's
+   * `(url, init) => fetch(url, { ...init, dispatcher: new ProxyAgent('http://proxy:3128') })`.
+   * It must honour `init.signal` (the timeout) and `redirect: 'manual'`.
+   */
+  fetch?: typeof globalThis.fetch
   /** Receives key source events (keys fetched, refresh failed, serving stale, keys unavailable) for logging or alerting. */
   onEvent?: KeySourceEventHandler
   /**
@@ -179,6 +186,7 @@ export interface ResolvedOptions {
   readonly fetchRetryMax: number
   readonly followRedirects: boolean
   readonly onEvent: KeySourceEventHandler | undefined
+  readonly fetch: typeof globalThis.fetch | undefined
   readonly warnings: boolean
   readonly clock: () => number
   readonly tokenCache: { readonly maxEntries: number; readonly maxBytes: number; readonly ttl: number } | undefined
@@ -192,7 +200,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'requiredClaims', 'strictRfc9068', 'claims', 'scopeClaims', 'realm', 'acceptBodyToken', 'acceptQueryToken',
   'maxTokenLength', 'optional', 'handleErrors', 'unavailableStatus', 'retryAfter', 'fetchTimeout',
   'maxResponseBytes', 'jwksCacheMaxAge', 'jwksCooldown', 'allowHttp', 'getKey', 'jwksStaleIfError',
-  'metadataCacheMaxAge', 'fetchRetryMin', 'fetchRetryMax', 'followRedirects', 'onEvent', 'warnings', 'clock', 'tokenCache',
+  'metadataCacheMaxAge', 'fetchRetryMin', 'fetchRetryMax', 'followRedirects', 'fetch', 'onEvent', 'warnings', 'clock', 'tokenCache',
   'resourceMetadata', 'scopes',
 ])
 
@@ -383,6 +391,7 @@ export function resolveOptions(input: AuthOptions): ResolvedOptions {
     followRedirects: boolean(input.followRedirects, 'followRedirects', false),
     onEvent: optionalFunction(input.onEvent, 'onEvent', '(event) => logger.info(event)') as KeySourceEventHandler | undefined,
     warnings: boolean(input.warnings, 'warnings', true),
+    fetch: optionalFunction(input.fetch, 'fetch', "(url, init) => fetch(url, { ...init, dispatcher })") as typeof globalThis.fetch | undefined,
     clock: (optionalFunction(input.clock, 'clock', '() => Date.now()') as (() => number) | undefined) ?? Date.now,
     tokenCache: resolveTokenCache(input.tokenCache),
     allowHttp,
