@@ -1,4 +1,4 @@
-import { nodeAuthorization, type RequestBinding } from '@scopeguard/core/adapter'
+import { headerValue, nodeAuthorization, type RequestBinding } from '@scopeguard/core/adapter'
 import type { Request } from 'express'
 import { createRequestAuthSlot } from './request-auth-accessor.js'
 
@@ -18,5 +18,6 @@ export function expressBinding(): RequestBinding<Request> {
     readResult: (req) => slot.read(req),
     writeResult: (req, result) => slot.write(req, result),
     resultName: 'req.auth',
+    header: (req, name) => headerValue(req.headers[name]),
   }
 }

@@ -1,4 +1,4 @@
-import { nodeAuthorization, type RequestBinding } from '@scopeguard/core/adapter'
+import { headerValue, nodeAuthorization, type RequestBinding } from '@scopeguard/core/adapter'
 import type { Context } from 'koa'
 
 /**
@@ -17,4 +17,5 @@ export const koaBinding: RequestBinding<Context> = {
     ctx.state.auth = result as Context['state']['auth']
   },
   resultName: 'ctx.state.auth',
+  header: (ctx, name) => headerValue(ctx.req.headers[name]),
 }

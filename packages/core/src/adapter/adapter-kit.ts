@@ -95,7 +95,13 @@ export function createAdapterKit<K extends object>(options: AuthOptions, binding
     return decision === CONTINUE && result?.location === 'query' ? CONTINUE_PRIVATE : decision
   }
 
-  function refused(request: K, err: unknown): Decision {
+  function refused(request: K, err: unknown, requirement: CompiledRequirement | undefined): Decision {
+    // The app-wide gate lets a CORS preflight on to the application's CORS handling, as an
+    // anonymous request: a guarded route it reaches still answers it 401.
+    if (requirement === undefined && isAuthError(err) && err.code === 'credentials_missing' && isPreflight(binding, request)) {
+      anonymous.set(request, authenticator)
+      return CONTINUE
+    }
     const decision = failureDecision(err, handleErrors)
     if (authLog.enabled) logDecision(binding, request, undefined, decision, err)
     return decision
@@ -106,10 +112,10 @@ export function createAdapterKit<K extends object>(options: AuthOptions, binding
     try {
       outcome = authenticator.resolve(bearerRequest(request))
     } catch (err) {
-      return refused(request, err)
+      return refused(request, err, requirement)
     }
     if (outcome instanceof Promise) {
-      return outcome.then((result) => admitted(request, result, requirement), (err: unknown) => refused(request, err))
+      return outcome.then((result) => admitted(request, result, requirement), (err: unknown) => refused(request, err, requirement))
     }
     return admitted(request, outcome, requirement)
   }
@@ -163,6 +169,18 @@ export function createRequirementCheck<K extends object>(
     if (authLog.enabled) logDecision(binding, request, result as AuthResult | undefined, decision)
     return decision
   }
+}
+
+/**
+ * Whether a request refused for want of a token is a CORS preflight: `OPTIONS` with
+ * `Access-Control-Request-Method` (Fetch standard, CORS protocol). Browsers never send
+ * credentials on one, so the app-wide `auth()` answering it 401 would break every cross-origin
+ * client unless CORS was mounted first; it goes on, unauthenticated, to the application's CORS
+ * handling. The request it precedes is checked as usual.
+ */
+function isPreflight<K extends object>(binding: Pick<RequestBinding<K>, 'method' | 'header'>, request: K): boolean {
+  return binding.header !== undefined && binding.method(request) === 'OPTIONS' &&
+    binding.header(request, 'access-control-request-method') !== undefined
 }
 
 /** The authenticator that let this request through (with this result), if any. */

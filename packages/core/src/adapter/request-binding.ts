@@ -26,6 +26,12 @@ export interface RequestBinding<K extends object> {
   writeResult(request: K, result: unknown): void
   /** How the application spells that place, for messages: `req.auth`, `ctx.state.auth`. */
   readonly resultName: string
+  /**
+   * A request header by its lower-case name. Read only for a request refused for want of a
+   * token, to let a CORS preflight through; without it, preflights are refused like any
+   * request without a token.
+   */
+  header?(request: K, name: string): string | undefined
 }
 
 /** The parts of a `node:http` `IncomingMessage` the kit reads. */
@@ -40,4 +46,9 @@ export interface NodeRequestLike {
  */
 export function nodeAuthorization(req: NodeRequestLike): string | string[] | undefined {
   return authorizationLines(req.rawHeaders)
+}
+
+/** A `node:http` header value as one string (repeated lines joined, as Node does for most headers). */
+export function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value
 }
