@@ -1,5 +1,6 @@
 import { authenticatorOf, createAuthenticator, type Authenticator } from '../authenticator/authenticator.js'
 import { authLog } from '../authenticator/diagnostics.js'
+import { recordAccepted, recordAuthorization, recordRefused, startAuthSpan } from '../authenticator/telemetry.js'
 import { processWide } from '../lib/process-wide.js'
 import { isAuthError } from '../errors/errors.js'
 import type { AuthOptions } from '../options/options.js'
@@ -108,15 +109,28 @@ export function createAdapterKit<K extends object>(options: AuthOptions, binding
   }
 
   function authenticate(request: K, requirement: CompiledRequirement | undefined): Decision | Promise<Decision> {
+    const span = startAuthSpan()
     let outcome
     try {
       outcome = authenticator.resolve(bearerRequest(request))
     } catch (err) {
+      recordRefused(span, err)
       return refused(request, err, requirement)
     }
     if (outcome instanceof Promise) {
-      return outcome.then((result) => admitted(request, result, requirement), (err: unknown) => refused(request, err, requirement))
+      return outcome.then(
+        (result) => {
+          recordAccepted(span, result, false)
+          return admitted(request, result, requirement)
+        },
+        (err: unknown) => {
+          recordRefused(span, err)
+          return refused(request, err, requirement)
+        },
+      )
     }
+    // Answered without waiting: a token from the cache, or none (optional mode).
+    recordAccepted(span, outcome, true)
     return admitted(request, outcome, requirement)
   }
 
@@ -191,8 +205,10 @@ function ownerOf(request: object, result: unknown): Authenticator | undefined {
 function authorizationDecision(authenticator: Authenticator, result: AuthResult | undefined, requirement: CompiledRequirement): Decision {
   try {
     authenticator.authorize(result, requirement)
+    recordAuthorization(undefined)
     return CONTINUE
   } catch (err) {
+    recordAuthorization(isAuthError(err) ? err.code : undefined)
     return failureDecision(err, authenticator.options.handleErrors)
   }
 }

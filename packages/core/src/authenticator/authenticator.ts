@@ -1,6 +1,7 @@
 import { base64url } from 'jose'
 import { processWide } from '../lib/process-wide.js'
 import { keySourceEvents, warnOnce } from './diagnostics.js'
+import { recordVerification } from './telemetry.js'
 import type { AuthResult } from '../token/auth-result.js'
 import type { BearerRequest } from '../request/bearer-request.js'
 import type { ChallengeParams } from '../errors/challenge.js'
@@ -154,9 +155,11 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
 
   /** Verifies a token the cache does not hold, and offers the result to the cache. */
   async function verifyToken(token: string, location: TokenLocation, line: string | undefined): Promise<AuthResult> {
+    const started = performance.now()
     try {
       const keysBefore = generation()
       const { header, claims } = await verify(token)
+      recordVerification((performance.now() - started) / 1000, undefined)
       // Frozen: a cached result is shared by every request that presents the same token.
       const result = own(Object.freeze({
         token,
@@ -168,7 +171,9 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
       if (admission?.admit(token)) cache?.set(token, result, keysBefore, line)
       return result
     } catch (thrown) {
-      throw toAuthError(thrown)
+      const err = toAuthError(thrown)
+      recordVerification((performance.now() - started) / 1000, err)
+      throw err
     }
   }
 

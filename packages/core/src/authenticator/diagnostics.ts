@@ -1,6 +1,7 @@
 import createDebug from 'debug'
 import type { KeySourceEvent, KeySourceEventHandler } from '../keys/key-source-event.js'
 import { describeErrorChain } from '../lib/error-chain.js'
+import { recordKeyEvent } from './telemetry.js'
 
 // Logs where Express and Koa developers look for them: the `debug` package, as Express, Koa
 // and jwks-rsa do. `DEBUG=scopeguard:*` shows every decision and every key-source event.
@@ -32,6 +33,7 @@ export function warnOnce(enabled: boolean, code: string, text: string): void {
  */
 export function keySourceEvents(onEvent: KeySourceEventHandler | undefined, warnings: boolean): KeySourceEventHandler {
   return (event) => {
+    recordKeyEvent(event)
     if (keysLog.enabled) keysLog('%s', describeEvent(event))
     if (event.type === 'keys_unavailable') {
       warnOnce(warnings, 'SCOPEGUARD_KEYS_UNAVAILABLE',
