@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 const root = resolve(import.meta.dirname, '..')
-const packages = ['core', 'express', 'koa', 'testing']
+const packages = ['core', 'express', 'koa', 'node', 'testing']
 // pnpm exports its settings as npm_config_* variables, which npm then warns about.
 const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.toLowerCase().startsWith('npm_config_')))
 const run = (command, args, cwd) => execFileSync(command, args, { cwd, stdio: 'inherit', env: { ...env, NODE_NO_WARNINGS: '1' } })
@@ -43,7 +43,7 @@ try {
   console.log('\n# require() from CommonJS')
   run('node', ['-e', `
     const assert = require('node:assert')
-    for (const name of ['core', 'express', 'koa', 'testing']) assert.ok(Object.keys(require('@scopeguard/' + name)).length > 0, name)
+    for (const name of ['core', 'express', 'koa', 'node', 'testing']) assert.ok(Object.keys(require('@scopeguard/' + name)).length > 0, name)
     assert.strictEqual(typeof require('@scopeguard/express').requireScopes, 'function')
     assert.strictEqual(typeof require('@scopeguard/koa').auth, 'function')
     assert.strictEqual(typeof require('@scopeguard/testing').createFakeIssuer, 'function')
@@ -60,6 +60,32 @@ try {
     assert.strictEqual(typeof koa.auth, 'function'); assert.strictEqual(typeof createAuthenticator, 'function')
     const issuer = await createFakeIssuer(); await issuer.token(); await issuer.close()
     console.log('ok: import')`], app)
+
+  // An app can load both builds (its own code ESM, a dependency CommonJS): auth() from one
+  // copy and requireScopes() from the other must still work together.
+  console.log('\n# mixed copies: ESM auth() with CommonJS requireScopes()')
+  run('node', ['--input-type=module', '-e', `
+    import assert from 'node:assert'
+    import { createRequire } from 'node:module'
+    import express from 'express'
+    import { auth } from '@scopeguard/express'
+    import { createFakeIssuer } from '@scopeguard/testing'
+    const { requireScopes } = createRequire(process.cwd() + '/')('@scopeguard/express')
+    const issuer = await createFakeIssuer()
+    const app = express()
+    app.use(auth({ issuer: issuer.url, audience: issuer.audience }))
+    app.get('/x', requireScopes('read:x'), (req, res) => { res.json({ sub: req.auth.claims.sub }) })
+    const server = app.listen(0, '127.0.0.1')
+    await new Promise((resolve) => server.once('listening', resolve))
+    try {
+      const url = 'http://127.0.0.1:' + server.address().port + '/x'
+      const token = await issuer.token({ scope: 'read:x' })
+      for (let i = 0; i < 3; i++) assert.strictEqual((await fetch(url, { headers: { authorization: 'Bearer ' + token } })).status, 200)
+      assert.strictEqual((await fetch(url, { headers: { authorization: 'Bearer ' + await issuer.token({ scope: 'other' }) } })).status, 403)
+    } finally {
+      server.closeAllConnections(); server.close(); await issuer.close()
+    }
+    console.log('ok: mixed copies')`], app)
 
   // The same protected-route test under node:test and Jest (CommonJS), through the testing kit.
   const kitTest = (framework) => `
