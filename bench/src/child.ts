@@ -1,121 +1,95 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+// Starting, pinning and stopping the server processes.
+import { spawn, spawnSync } from 'node:child_process'
+import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
-import { pinProcess, type CpuPlan } from './cpu.js'
-import type { Reply, Request } from './protocol.js'
+import { ROUTE, SETTINGS_ENV, type ServerSettings } from './servers/serve.js'
 
-/** A Node child process running one of the bench's TypeScript modules, spoken to over IPC. */
-export interface NodeChild {
-  readonly process: ChildProcess
-  /** The port it listens on, for servers. */
-  readonly port: number | undefined
-  /** Sends a request and resolves with the child's reply. */
-  request<T extends Reply['type']>(request: DistributiveOmit<Request, 'id'> & { type: T }): Promise<Extract<Reply, { type: T }>>
-  /** Asks the child to exit and waits until it has (a `--cpu-prof` profile is written by then). */
+export interface RunningServer {
+  readonly url: string
+  readonly pid: number
+  /** The server's process.memoryUsage(), after a full GC with `gc` (needs --expose-gc). */
+  memory(gc: boolean): Promise<NodeJS.MemoryUsage>
+  /** Asks it to exit and waits until it has (SIGKILL after 10 s). */
   stop(): Promise<void>
 }
 
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
-
-/** Options of {@link startChild}. */
-export interface ChildOptions {
-  /** Where processes go; the child is pinned to `plan.serverCpu` once ready, when pinning is on. */
-  readonly cpus: CpuPlan
-  /** Extra environment variables. */
-  readonly env?: Readonly<Record<string, string>>
-  /** Extra Node flags, e.g. `--cpu-prof` or `--expose-gc`. */
+export interface ServerOptions {
   readonly nodeArgs?: readonly string[]
-  /**
-   * A command the child runs under, e.g. `['valgrind', '--tool=callgrind']`: it is given
-   * `node` and its arguments. The child's pid is then the launcher's (valgrind runs its
-   * guest in its own process).
-   */
+  /** A command the server runs under, e.g. valgrind: the pid is then the launcher's. */
   readonly launcher?: readonly string[]
-  /** Milliseconds to wait for the child's `ready` message. Default 30000. */
   readonly readyTimeout?: number
+  /** Pin every thread of the server to CPU 0 once it listens (see {@link canPin}). */
+  readonly pin?: boolean
 }
 
-// The children load their TypeScript through tsx's loader, resolved here rather than by
-// name so the child's working directory does not matter.
 const TSX_LOADER = import.meta.resolve('tsx')
 
+/** Whether servers and the load generator can each have a CPU of their own (taskset and two CPUs). */
+export function canPin(): boolean {
+  return availableParallelism() >= 2 && spawnSync('taskset', ['-V']).status === 0
+}
+
+/** Pins every thread of `pid` (libuv's pool and V8's too; later ones inherit) to `cpu`. */
+export function pin(pid: number, cpu: number): void {
+  const result = spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { encoding: 'utf8' })
+  if (result.status !== 0) throw new Error(`taskset could not pin ${pid} to CPU ${cpu}: ${result.stderr}`)
+}
+
 /**
- * Starts `module` (a path relative to `src/`) as `node --import tsx <module>`, resolves once
- * it reports `ready`, pinned with `taskset` by then when the plan says so. Without the
- * `@scopeguard/source` condition, so `@scopeguard/*` imports load the built `dist/`.
- *
- * Each child runs in a session of its own (`detached`): with the kernel's autogroup
- * scheduling that is a scheduling group of its own, so two children sharing a CPU get equal
- * time whatever their thread counts (see `runConcurrentPair`). The child still exits with
- * the parent: it watches the IPC channel (`answerParent`).
+ * Starts `servers/<id>.ts` under tsx, in production mode and without the
+ * `@scopeguard/source` condition (so `@scopeguard/*` load their built `dist/`), and resolves
+ * once it listens.
  */
-export async function startChild(module: string, options: ChildOptions): Promise<NodeChild> {
-  const entry = fileURLToPath(new URL(module, import.meta.url))
-  const nodeCommand = [process.execPath, '--import', TSX_LOADER, ...(options.nodeArgs ?? []), entry]
-  const [command, ...args] = [...(options.launcher ?? []), ...nodeCommand] as [string, ...string[]]
-  const child = spawn(command, args, {
+export async function startServer(id: string, settings: ServerSettings, options: ServerOptions = {}): Promise<RunningServer> {
+  const entry = fileURLToPath(new URL(`./servers/${id}.ts`, import.meta.url))
+  const argv = [...(options.launcher ?? []), process.execPath, '--import', TSX_LOADER, ...(options.nodeArgs ?? []), entry]
+  const child = spawn(argv[0] as string, argv.slice(1), {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    detached: true,
-    env: { ...process.env, NODE_ENV: 'production', ...options.env },
+    env: { ...process.env, NODE_ENV: 'production', [SETTINGS_ENV]: JSON.stringify(settings) },
   })
-  const pending = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>()
-  let nextId = 1
-  let exited = false
-  const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-
-  child.on('message', (reply: Reply) => {
-    if (!('id' in reply)) return
-    const waiter = pending.get(reply.id)
-    pending.delete(reply.id)
-    if (reply.type === 'error') waiter?.reject(new Error(`${module}: ${reply.message}`))
-    else waiter?.resolve(reply)
-  })
-  child.once('exit', (code, signal) => {
-    exited = true
-    for (const waiter of pending.values()) waiter.reject(new Error(`${module} exited (${signal ?? code})`))
-    pending.clear()
-  })
-
-  const ready = await new Promise<Extract<Reply, { type: 'ready' }>>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill()
-      reject(new Error(`${module} did not start within ${options.readyTimeout ?? 30_000} ms`))
-    }, options.readyTimeout ?? 30_000)
-    child.on('message', (reply: Reply) => {
-      if (reply.type !== 'ready') return
-      clearTimeout(timer)
-      resolve(reply)
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const timeout = options.readyTimeout ?? 30_000
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${id} did not start within ${timeout} ms`)), timeout)
+      child.once('message', (message: { port: number }) => (clearTimeout(timer), resolve(message.port)))
+      child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`${id} exited before it listened (${code})`))))
     })
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer)
-      reject(new Error(`${module} exited before it was ready (${signal ?? code})`))
-    })
-  })
-
-  if (options.cpus.pinned && child.pid !== undefined) {
-    try {
-      pinProcess(child.pid, options.cpus.serverCpu)
-    } catch (error) {
-      child.kill()
-      throw error
+    if (options.pin === true) pin(child.pid as number, 0)
+    return {
+      url: `http://127.0.0.1:${port}${ROUTE}`,
+      pid: child.pid as number,
+      memory: (gc) =>
+        new Promise((resolve) => {
+          child.once('message', (message: { memory: NodeJS.MemoryUsage }) => resolve(message.memory))
+          child.send(gc ? 'gc-memory' : 'memory')
+        }),
+      stop: () => stop(child, exited),
     }
+  } catch (error) {
+    child.kill('SIGKILL')
+    await exited
+    throw error
   }
+}
 
-  return {
-    process: child,
-    port: ready.port,
-    request(request) {
-      if (exited) return Promise.reject(new Error(`${module} has exited`))
-      const id = nextId++
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve: resolve as (reply: Reply) => void, reject })
-        child.send({ ...request, id })
-      })
-    },
-    async stop() {
-      if (!exited) child.send({ type: 'exit' })
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-      await exit
-      clearTimeout(timer)
-    },
+async function stop(child: ReturnType<typeof spawn>, exited: Promise<void>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  if (child.connected) child.send('exit')
+  else child.kill()
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+  await exited
+  clearTimeout(timer)
+}
+
+/** Starts `ids` one after the other; if one fails, stops those started and rethrows. */
+export async function startServers(ids: readonly string[], settings: ServerSettings, options: ServerOptions = {}): Promise<RunningServer[]> {
+  const servers: RunningServer[] = []
+  try {
+    for (const id of ids) servers.push(await startServer(id, settings, options))
+    return servers
+  } catch (error) {
+    await Promise.all(servers.map((server) => server.stop()))
+    throw error
   }
 }

@@ -1,53 +1,97 @@
+// One fake issuer per algorithm, and the tokens the bench sends.
+import { KeyObject, randomUUID, sign } from 'node:crypto'
+import { availableParallelism } from 'node:os'
 import { createAuthenticator } from '@scopeguard/core'
 import { createFakeIssuer, type FakeIssuer } from '@scopeguard/testing'
 import type { BenchAlgorithm } from './settings.js'
-import { createMinter, mintPool, type Minter } from './tokens.js'
 
-/** The API every server protects. */
 export const AUDIENCE = 'https://api.example.com/bench'
-/** The scope the protected route requires. */
 export const REQUIRED_SCOPE = 'read:bench'
-/** What valid tokens grant: the required scope among others, so the check has to search. */
-export const GRANTED_SCOPE = 'openid profile read:bench write:bench'
-/** Tokens outlive the longest run (a million-token memory flood included). */
-const TOKEN_LIFETIME = 4 * 60 * 60
+/** The required scope among others, so every check has to search. */
+const GRANTED_SCOPE = 'openid profile read:bench write:bench'
+/** Tokens outlive the longest run. */
+const LIFETIME = 4 * 60 * 60
 
-/** One fake issuer and the tokens the run sends. */
+export interface Minter {
+  (): string
+  /** The same, signing on libuv's pool, so a pool is minted on every CPU. */
+  async(): Promise<string>
+}
+
 export interface IssuerFixture {
   readonly algorithm: BenchAlgorithm
   readonly issuer: FakeIssuer
-  /** Mints a fresh, distinct, valid token. */
   readonly mint: Minter
-  /** The token of the reused-token case. */
+  /** The one token of the `reused` mode. */
   readonly reused: string
-  /** Distinct valid tokens, cycled through in the distinct-tokens case. */
+  /** Distinct tokens cycled in the `distinct` mode, more than scopeguard's cache holds. */
   readonly pool: readonly string[]
-  /** A valid token without the required scope: every variant must answer it 403. */
+  /** A valid token without the required scope: every authenticating server must answer 403. */
   readonly withoutScope: string
 }
 
-/** Starts a fake issuer on 127.0.0.1 for `algorithm` and mints `poolSize` distinct tokens. */
+export type TokenMode = 'reused' | 'distinct'
+export const TOKEN_MODES: readonly TokenMode[] = ['reused', 'distinct']
+
+/** Starts a fake issuer for `algorithm` and mints `poolSize` distinct tokens. */
 export async function createIssuerFixture(algorithm: BenchAlgorithm, poolSize: number): Promise<IssuerFixture> {
   const issuer = await createFakeIssuer({ algorithm, audience: AUDIENCE })
-  const mint = createMinter(issuer, { scope: GRANTED_SCOPE, expiresIn: TOKEN_LIFETIME })
-  const withoutScope = createMinter(issuer, { scope: 'openid profile write:bench', expiresIn: TOKEN_LIFETIME })()
-  return { algorithm, issuer, mint, reused: mint(), pool: await mintPool(mint, poolSize), withoutScope }
+  const mint = createMinter(issuer, GRANTED_SCOPE)
+  const pool = await Promise.all(Array.from({ length: availableParallelism() * 2 }, async () => {
+    const part: string[] = []
+    while (part.length * availableParallelism() * 2 < poolSize) part.push(await mint.async())
+    return part
+  }))
+  return { algorithm, issuer, mint, reused: mint(), pool: pool.flat().slice(0, poolSize), withoutScope: createMinter(issuer, 'openid profile')() }
 }
 
 /**
- * Entries of scopeguard's verified-token cache as configured by default (0 when it has none),
- * read from the library itself so the distinct-token pool outgrows it whatever the default.
+ * Signs with node:crypto directly (jose's WebCrypto signing costs a pool round trip and a
+ * promise per token), with the issuer's key, the claims `issuer.token()` puts in (RFC 9068,
+ * `typ: at+jwt`, the key's `kid`) and a `jti` of its own per token.
  */
-export function defaultTokenCacheEntries(): number {
+function createMinter(issuer: FakeIssuer, scope: string): Minter {
+  const key = issuer.signingKey
+  const privateKey = KeyObject.from(key.privateKey)
+  // ES256 signatures are the raw r‖s pair in a JWS (RFC 7518 §3.4), not DER.
+  const options = key.alg === 'ES256' ? { key: privateKey, dsaEncoding: 'ieee-p1363' as const } : { key: privateKey }
+  const encode = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url')
+  const header = encode({ alg: key.alg, typ: 'at+jwt', kid: key.kid })
+  const prefix = randomUUID()
+  let counter = 0
+  const input = (): string => {
+    const iat = Math.floor(Date.now() / 1000)
+    const claims = { iss: issuer.url, sub: 'user-1', aud: issuer.audience, client_id: 'bench', iat, exp: iat + LIFETIME, jti: `${prefix}-${counter++}`, scope }
+    return `${header}.${encode(claims)}`
+  }
+  const mint = (): string => {
+    const data = input()
+    return `${data}.${sign('sha256', Buffer.from(data), options).toString('base64url')}`
+  }
+  const async = (): Promise<string> => {
+    const data = input()
+    return new Promise((resolve, reject) =>
+      sign('sha256', Buffer.from(data), options, (error, signature) => (error ? reject(error) : resolve(`${data}.${signature.toString('base64url')}`))))
+  }
+  return Object.assign(mint, { async })
+}
+
+/**
+ * The distinct-token pool: as asked, or twice the entries of scopeguard's default
+ * verified-token cache (read from the library), so each token comes back only after it has
+ * been evicted and every request verifies a signature.
+ */
+export function poolSizeFor(requested: number | undefined): number {
   const { options } = createAuthenticator({ issuer: 'https://issuer.example/', audience: AUDIENCE, secret: 'x'.repeat(32) })
-  return options.tokenCache?.maxEntries ?? 0
+  return requested ?? Math.max(10_000, 2 * (options.tokenCache?.maxEntries ?? 0))
 }
 
-/**
- * The distinct-token pool size: as asked, or twice the default cache. A cycled pool larger
- * than an LRU cache misses on every request (each token returns only after `size − 1` others
- * have pushed it out); twice as large keeps that true when 50 connections reorder requests.
- */
-export function poolSizeFor(requested: number | undefined, cacheEntries: number): number {
-  return requested ?? Math.max(10_000, 2 * cacheEntries)
+/** Cycles through `pool`, one token per call. */
+export function rotate<T>(pool: readonly T[]): () => T {
+  let next = 0
+  return () => {
+    const token = pool[next] as T
+    next = next + 1 === pool.length ? 0 : next + 1
+    return token
+  }
 }
