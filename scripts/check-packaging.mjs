@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 const root = resolve(import.meta.dirname, '..')
-const packages = ['core', 'express', 'koa', 'node', 'testing']
+const packages = ['core', 'express', 'fastify', 'hono', 'koa', 'node', 'testing']
 // pnpm exports its settings as npm_config_* variables, which npm then warns about.
 const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.toLowerCase().startsWith('npm_config_')))
 const run = (command, args, cwd) => execFileSync(command, args, { cwd, stdio: 'inherit', env: { ...env, NODE_NO_WARNINGS: '1' } })
@@ -38,12 +38,12 @@ try {
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true, version: '1.0.0' }))
   // The tarballs satisfy each other's "@scopeguard/core": "^0.1.0", so nothing comes from the registry but the peers.
   run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...files.map((f) => f.replace('./', '../')),
-    'express@5', 'koa@3', '@koa/router@15', '@types/express@5', '@types/koa@3', '@types/koa__router', '@types/node@20', 'typescript@5.9', 'jest@30'], app)
+    'express@5', 'koa@3', '@koa/router@15', 'fastify@5', 'hono@4', '@types/express@5', '@types/koa@3', '@types/koa__router', '@types/node@20', 'typescript@5.9', 'jest@30'], app)
 
   console.log('\n# require() from CommonJS')
   run('node', ['-e', `
     const assert = require('node:assert')
-    for (const name of ['core', 'express', 'koa', 'node', 'testing']) assert.ok(Object.keys(require('@scopeguard/' + name)).length > 0, name)
+    for (const name of ['core', 'express', 'fastify', 'hono', 'koa', 'node', 'testing']) assert.ok(Object.keys(require('@scopeguard/' + name)).length > 0, name)
     assert.strictEqual(typeof require('@scopeguard/express').requireScopes, 'function')
     assert.strictEqual(typeof require('@scopeguard/koa').auth, 'function')
     assert.strictEqual(typeof require('@scopeguard/testing').createFakeIssuer, 'function')

@@ -10,6 +10,9 @@ import type { ErrorRequestHandler, Express } from 'express'
 import Koa2 from 'koa2'
 import Koa3 from 'koa3'
 import type Koa from 'koa'
+import { fastifyApp } from './fastify-app.js'
+import { nodeApp } from './node-app.js'
+import { honoApp } from './hono-app.js'
 
 /**
  * The routes every adapter serves in the conformance suite. `requirements` maps a path to
@@ -113,4 +116,10 @@ export const ADAPTERS: readonly AdapterUnderTest[] = [
   { name: 'express 4, route guards', app: (options) => expressApp(express4 as unknown as ExpressModule, options, 'route') },
   { name: 'express 5, route guards', app: (options) => expressApp(express5, options, 'route') },
   { name: 'koa 3, route guards', app: (options) => koaApp(Koa3 as unknown as typeof Koa, options, 'route') },
+  { name: 'fastify 5', app: (options) => fastifyApp(options, 'app-wide', ROUTES) },
+  { name: 'fastify 5, route guards', app: (options) => fastifyApp(options, 'route', ROUTES) },
+  { name: 'node:http', app: (options) => nodeApp(options, 'app-wide') },
+  { name: 'node:http, route guards', app: (options) => nodeApp(options, 'route') },
+  { name: 'hono 4', app: (options) => honoApp(options, 'app-wide') },
+  { name: 'hono 4, route guards', app: (options) => honoApp(options, 'route') },
 ]

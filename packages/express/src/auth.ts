@@ -1,7 +1,6 @@
 import type { AuthOptions, ScopeCatalogue, ScopeRequirementOf } from '@scopeguard/core'
-import { assembleAuth, createAdapterKit, tagRequirement, type AuthMiddlewareMembers } from '@scopeguard/core/adapter'
+import { actOnNodeResponse as act, assembleAuth, createAdapterKit, tagRequirement, type AuthMiddlewareMembers } from '@scopeguard/core/adapter'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { act } from './act.js'
 import { expressBinding } from './express-binding.js'
 
 /** Options of the Express `auth()` middleware; see `AuthOptions` in `@scopeguard/core`. */

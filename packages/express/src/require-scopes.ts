@@ -1,7 +1,6 @@
 import type { ScopeRequirement } from '@scopeguard/core'
-import { compileRequirement, createRequirementCheck, tagRequirement, type CompiledRequirement } from '@scopeguard/core/adapter'
+import { actOnNodeResponse as act, compileRequirement, createRequirementCheck, tagRequirement, type CompiledRequirement } from '@scopeguard/core/adapter'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { act } from './act.js'
 import { expressBinding } from './express-binding.js'
 
 /**

@@ -1,33 +1,13 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
-import { CONTINUE, type Decision, type ReplyDecision } from '@scopeguard/core/adapter'
+import { actOnNodeResponse, CONTINUE, type Decision, type ReplyDecision } from '@scopeguard/core/adapter'
 import type { ErrorListener, NextFunction } from './middleware.js'
 
-/**
- * Carries out the kit's decision in a connect-style chain: go on with `next()`, answer, or
- * hand the error to `next(err)`. Nothing is logged (a 4xx is the client's business).
- */
-export function act(decision: Decision | Promise<Decision>, res: ServerResponse, next: NextFunction): void {
-  if (decision === CONTINUE) {
-    next()
-    return
-  }
-  // The kit's promises never reject: failures arrive as decisions.
-  if (decision instanceof Promise) {
-    void decision.then((settled) => act(settled, res, next))
-    return
-  }
-  if (decision.kind === 'error') {
-    next(decision.error as Error)
-    return
-  }
-  if (decision.headers !== undefined) setHeaders(res, decision.headers)
-  if (decision.kind === 'continue') next()
-  else reply(res, decision)
-}
+/** Carries out the kit's decision in a connect-style chain: see `actOnNodeResponse`. */
+export const act: (decision: Decision | Promise<Decision>, res: ServerResponse, next: NextFunction) => void = actOnNodeResponse
 
 /**
  * Carries out the kit's decision in front of a request listener (`protect()`): call
- * `handler`, answer, or hand the error to `onError`. The same steps as {@link act}, without a
+ * `handler`, answer, or hand the error to `onError`. The same steps as `actOnNodeResponse`, without a
  * `next` closure per request.
  */
 export function actThen(

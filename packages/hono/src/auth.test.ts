@@ -1,0 +1,177 @@
+import type { AuthOptions } from '@scopeguard/core'
+import { defineScopeCatalogue } from '@scopeguard/core'
+import { Hono, type Context } from 'hono'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { API, OTHER_API, bearer, options } from '../test/tokens.js'
+import { auth, isAuthError, requireScopes } from './index.js'
+
+// The one-middleware form and the app-wide form on Hono, through app.request() (the Fetch
+// API path every runtime takes), mirroring test/route-guards.test.ts for Express and Koa.
+
+const catalogue = defineScopeCatalogue({
+  'read:appointments': 'Read your appointments',
+  'write:appointments': { description: 'Change your appointments', implies: ['read:appointments'] },
+})
+
+interface Layout {
+  readonly guard?: Partial<AuthOptions>
+  readonly appWide?: Partial<AuthOptions>
+  readonly sameAuth?: boolean
+  readonly metadataEndpoint?: boolean
+  readonly onError?: boolean
+}
+
+function app(layout: Layout = {}): Hono {
+  const authenticate = auth(options(layout.guard))
+  const hono = new Hono()
+  if (layout.onError !== false) {
+    hono.onError((err, c) => c.json({ handledBy: 'app', code: isAuthError(err) ? err.code : err.message }, isAuthError(err) ? err.status as 401 : 500))
+  }
+  if (layout.sameAuth) hono.use(authenticate)
+  else if (layout.appWide) hono.use(auth(options(layout.appWide)))
+  if (layout.metadataEndpoint) hono.use(authenticate.metadataEndpoint)
+  hono.get('/health', (c) => c.json({ ok: true, authenticated: c.get('auth') !== undefined }))
+  hono.get('/appointments', authenticate.requireScopes('read:appointments'), (c) => c.json({ sub: c.get('auth').claims.sub, aud: c.get('auth').claims.aud }))
+  return hono
+}
+
+describe('hono: auth().requireScopes(), one middleware per guarded route', () => {
+  it('guards its route and leaves the others public', async () => {
+    const hono = app({ guard: { realm: 'calendar' } })
+    expect(await (await hono.request('/health')).json()).toEqual({ ok: true, authenticated: false })
+    const missing = await hono.request('/appointments')
+    expect(missing.status).toBe(401)
+    expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="calendar"')
+    expect(missing.headers.get('cache-control')).toBe('no-store')
+    expect(await missing.json()).toEqual({ error: 'unauthorized', error_description: 'A bearer access token is required' })
+    const headers = bearer('read:appointments')
+    for (let i = 0; i < 3; i++) {
+      // Verified, verified again, then from the cache.
+      const res = await hono.request('/appointments', { headers })
+      expect(res.status).toBe(200)
+      expect(await res.json()).toEqual({ sub: 'alice', aud: API })
+    }
+    const short = await hono.request('/appointments', { headers: bearer('other') })
+    expect(short.status).toBe(403)
+    expect(short.headers.get('www-authenticate')).toContain('error="insufficient_scope"')
+    expect(short.headers.get('www-authenticate')).toContain('scope="read:appointments"')
+  })
+
+  it('behind app.use() of its own auth(), with optional mode: the anonymous request gets 401, the others their answers', async () => {
+    const hono = app({ guard: { optional: true, realm: 'calendar' }, sameAuth: true })
+    expect(await (await hono.request('/health')).json()).toEqual({ ok: true, authenticated: false })
+    expect(await (await hono.request('/health', { headers: bearer('other') })).json()).toEqual({ ok: true, authenticated: true })
+    const missing = await hono.request('/appointments')
+    expect(missing.status).toBe(401)
+    expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="calendar"')
+    expect((await hono.request('/appointments', { headers: bearer('read:appointments') })).status).toBe(200)
+    expect((await hono.request('/appointments', { headers: bearer('other') })).status).toBe(403)
+  })
+
+  it("behind another auth(), it verifies the token against its own options, not the other's result", async () => {
+    const hono = app({ guard: { audience: OTHER_API, realm: 'contacts' }, appWide: { realm: 'calendar' } })
+    const res = await hono.request('/appointments', { headers: bearer('read:appointments') })
+    expect(res.status).toBe(401)
+    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm="contacts", error="invalid_token"/)
+    const both = await hono.request('/appointments', { headers: bearer('read:appointments', { aud: [API, OTHER_API] }) })
+    expect(both.status).toBe(200)
+    expect(await both.json()).toMatchObject({ aud: [API, OTHER_API] })
+  })
+
+  it("with auth({ scopes: catalogue }), a scope implying the required one satisfies it", async () => {
+    const hono = app({ guard: { scopes: catalogue } })
+    expect((await hono.request('/appointments', { headers: bearer('write:appointments') })).status).toBe(200)
+    expect((await hono.request('/appointments', { headers: bearer('other') })).status).toBe(403)
+  })
+
+  it('with metadataEndpoint mounted, the resource_metadata its challenges name is served, and nothing else changes', async () => {
+    const hono = app({ guard: { resourceMetadata: { resource: API } }, metadataEndpoint: true })
+    const missing = await hono.request('/appointments')
+    const url = new URL(/resource_metadata="([^"]+)"/.exec(missing.headers.get('www-authenticate') ?? '')?.[1] ?? '')
+    expect(url.pathname).toBe('/.well-known/oauth-protected-resource/calendar')
+    const metadata = await hono.request(url.pathname)
+    expect(metadata.status).toBe(200)
+    expect(metadata.headers.get('content-type')).toBe('application/json')
+    const body = await metadata.text()
+    expect(JSON.parse(body)).toMatchObject({ resource: API, authorization_servers: ['https://idp.example.com/'] })
+    // Hono answers HEAD through the GET route and drops the body; the headers stay.
+    const head = await hono.request(url.pathname, { method: 'HEAD' })
+    expect(head.status).toBe(200)
+    expect(head.headers.get('content-length')).toBe(String(Buffer.byteLength(body)))
+    expect(await head.text()).toBe('')
+    const preflight = await hono.request(url.pathname, { method: 'OPTIONS', headers: { Origin: 'https://client.example', 'Access-Control-Request-Method': 'GET' } })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*')
+    // Other methods and paths pass on: the app's own 404, the public route, the guard.
+    expect((await hono.request(url.pathname, { method: 'POST' })).status).toBe(404)
+    expect((await hono.request('/.well-known/other')).status).toBe(404)
+    expect((await hono.request('/health')).status).toBe(200)
+    expect((await hono.request('/appointments', { headers: bearer('read:appointments') })).status).toBe(200)
+  })
+})
+
+describe('hono: errors handed to the application (handleErrors: false)', () => {
+  afterEach(() => {
+    vi.restoreAllMocks()
+  })
+
+  it('app.onError receives the AuthError itself: isAuthError, status, code, headers', async () => {
+    const hono = app({ guard: { handleErrors: false } })
+    const missing = await hono.request('/appointments')
+    expect(missing.status).toBe(401)
+    expect(await missing.json()).toEqual({ handledBy: 'app', code: 'credentials_missing' })
+    const short = await hono.request('/appointments', { headers: bearer('other') })
+    expect(short.status).toBe(403)
+    expect(await short.json()).toEqual({ handledBy: 'app', code: 'scope_insufficient' })
+  })
+
+  it("without app.onError, Hono's default handler answers RFC 6750 as auth() would, and logs nothing", async () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const hono = app({ guard: { handleErrors: false, realm: 'calendar' }, onError: false })
+    const short = await hono.request('/appointments', { headers: bearer('other') })
+    expect(short.status).toBe(403)
+    expect(short.headers.get('www-authenticate')).toMatch(/^Bearer realm="calendar", error="insufficient_scope"/)
+    expect(short.headers.get('cache-control')).toBe('no-store')
+    expect(await short.json()).toEqual({ error: 'insufficient_scope', error_description: 'The access token lacks the required scope' })
+    expect(log).not.toHaveBeenCalled()
+  })
+
+  it('a standalone requireScopes() with no auth() in front is a wiring mistake, thrown for app.onError', async () => {
+    const hono = new Hono()
+    hono.onError((err, c) => c.text(err.message, 500))
+    hono.get('/appointments', requireScopes('read:appointments'), (c) => c.text('never'))
+    const res = await hono.request('/appointments', { headers: bearer('read:appointments') })
+    expect(res.status).toBe(500)
+    expect(await res.text()).toContain("requireScopes() ran on a request that auth() did not let through (c.get('auth') is not its result)")
+  })
+})
+
+describe('hono: auth() refuses misuse at start-up', () => {
+  it('metadataEndpoint of an auth() without resourceMetadata throws, saying which option is missing', () => {
+    const authenticate = auth(options())
+    expect(() => authenticate.metadataEndpoint).toThrow(/metadataEndpoint .* resourceMetadata option, which this auth\(\) was not given/)
+    expect(typeof auth(options({ resourceMetadata: { resource: API } })).metadataEndpoint).toBe('function')
+  })
+
+  it('a typo fails at start-up with a suggestion', () => {
+    const authenticate = auth(options({ scopes: catalogue }))
+    expect(() => authenticate.requireScopes('read:apointments' as 'read:appointments')).toThrow(/Did you mean "read:appointments"\?/)
+  })
+
+  it('a malformed option throws a TypeError now, not on the first request', () => {
+    expect(() => auth({ issuer: 'https://idp.example.com/', audience: API, clockTolerance: -1 })).toThrow(TypeError)
+  })
+})
+
+describe('hono: the result on the context', () => {
+  it('c.get("auth") holds token, location, claims and scopes; c.var.auth the same', async () => {
+    const hono = new Hono()
+    hono.use(auth(options()))
+    hono.get('/me', (c: Context) => {
+      const result = c.get('auth')
+      return c.json({ same: c.var.auth === result, location: result?.location, sub: result?.claims.sub, scopes: [...(result?.scopes ?? [])] })
+    })
+    const res = await hono.request('/me', { headers: bearer('read:appointments write:appointments') })
+    expect(await res.json()).toEqual({ same: true, location: 'header', sub: 'alice', scopes: ['read:appointments', 'write:appointments'] })
+  })
+})

@@ -1,0 +1,69 @@
+import type { AuthOptions, ScopeCatalogue, ScopeRequirementOf } from '@scopeguard/core'
+import { assembleAuth, createAdapterKit, tagRequirement, type AuthMiddlewareMembers, type Decision } from '@scopeguard/core/adapter'
+import type { Context, MiddlewareHandler, Next } from 'hono'
+import { act } from './act.js'
+import type { AuthenticatedEnv, ScopeguardEnv } from './augment.js'
+import { hasFormBody, honoBinding, readFormBody } from './hono-binding.js'
+
+/** Options of the Hono `auth()` middleware; see `AuthOptions` in `@scopeguard/core`. */
+export type HonoAuthOptions<S extends string = string> = AuthOptions & { scopes?: ScopeCatalogue<S> }
+
+/** A route guard: only requests with a verified token granting its scopes reach the handlers after it. */
+export type ScopeGuard = MiddlewareHandler<AuthenticatedEnv>
+
+/**
+ * What `auth()` returns: the middleware (`app.use(authenticate)`), route guards that
+ * authenticate with it (`app.get(path, authenticate.requireScopes(...), handler)`), and the
+ * RFC 9728 metadata endpoint for apps that guard routes one by one
+ * (`app.use(authenticate.metadataEndpoint)`).
+ */
+export interface HonoAuth<S extends string = string> extends MiddlewareHandler<ScopeguardEnv>, AuthMiddlewareMembers<ScopeGuard, S> {
+  /**
+   * A middleware that answers `GET` / `HEAD` (and the CORS preflight) of the RFC 9728
+   * metadata document (built from the `resourceMetadata` option) and passes every other
+   * request on, without authenticating (so it sets no `auth`). The app-wide `auth()` serves
+   * the document already; an app that guards its routes one by one mounts this instead
+   * (`app.use(authenticate.metadataEndpoint)`), or the `resource_metadata` its challenges
+   * name would be a 404. Reading it from an `auth()` without `resourceMetadata` throws a
+   * `TypeError`.
+   */
+  readonly metadataEndpoint: MiddlewareHandler
+}
+
+/**
+ * Verifies the request's bearer token and stores the result for `c.get('auth')`. Failures
+ * are answered per RFC 6750 §3 (or thrown, for `app.onError`, with `handleErrors: false`).
+ * All options are checked here, so a misconfiguration throws at start-up. With
+ * `resourceMetadata`, it also answers `GET` / `HEAD` / `OPTIONS` on the RFC 9728 metadata
+ * path, so register it with `app.use()` for every path, not for a prefix.
+ *
+ * With `acceptBodyToken`, it reads a form-encoded body (`c.req.parseBody()`, which Hono
+ * caches for the route) before authenticating; put Hono's `bodyLimit()` in front of it.
+ *
+ * @example
+ * app.use(auth({ issuer: 'https://idp.example.com/', audience: 'https://api.example.com/calendar' }))
+ */
+export function auth<S extends string = string>(options: HonoAuthOptions<S>): HonoAuth<S> {
+  const kit = createAdapterKit(options, honoBinding)
+  const { acceptBodyToken } = kit.authenticator.options
+  // Not async functions: a cached token hands back next()'s own promise, with no promise of
+  // ours around it. Hono parses bodies asynchronously and the kit reads them synchronously,
+  // so a form body is read first, and only when a body token may be in it.
+  const run = (decide: (c: Context) => Decision | Promise<Decision>, c: Context, next: Next): Promise<Response | void> =>
+    acceptBodyToken && hasFormBody(c) ? readFormBody(c).then(() => act(decide(c), c, next)) : act(decide(c), c, next)
+
+  const authenticate = (c: Context): Decision | Promise<Decision> => kit.middleware(c)
+  const middleware = function scopeguardAuth(c: Context, next: Next): Promise<Response | void> {
+    return run(authenticate, c, next)
+  }
+  function requireScopes(...requirements: ScopeRequirementOf<S>[]): ScopeGuard {
+    const guard = kit.routeGuard(requirements)
+    return tagRequirement(function scopeguardRequireScopes(c: Context, next: Next): Promise<Response | void> {
+      return run(guard, c, next)
+    }, guard.requirement)
+  }
+  const metadataEndpoint = function scopeguardMetadataEndpoint(c: Context, next: Next): Promise<Response | void> {
+    return act(kit.metadata(c), c, next)
+  }
+  return assembleAuth<ScopeGuard, S>(middleware, requireScopes, metadataEndpoint, kit.authenticator.resourceMetadata) as HonoAuth<S>
+}
