@@ -60,7 +60,7 @@ export async function runHttp(fixture: IssuerFixture, variants: readonly Variant
 }
 
 /** A valid token must get 200; an authenticating server must answer 401 to none and 403 to one without the scope. */
-async function check(url: string, variant: Variant, fixture: IssuerFixture): Promise<void> {
+export async function check(url: string, variant: Variant, fixture: IssuerFixture): Promise<void> {
   const expect = async (token: string | undefined, status: number): Promise<void> => {
     const response = await fetch(url, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } })
     await response.arrayBuffer()
@@ -71,6 +71,10 @@ async function check(url: string, variant: Variant, fixture: IssuerFixture): Pro
   await expect(undefined, 401)
   await expect(fixture.withoutScope, 403)
 }
+
+/** First header cells of the two req/s tables: `pnpm bench` keeps the rows of servers it did not load (see mergeRows). */
+export const RATIO_TABLE = 'req/s ratio, median (range over rounds)'
+export const MEDIAN_TABLE = 'median req/s'
 
 const columnsOf = (cells: readonly HttpCell[]): string[] => [...new Set(cells.map((cell) => `${cell.algorithm} ${cell.mode}`))]
 
@@ -86,7 +90,7 @@ export function ratioTable(cells: readonly HttpCell[]): string {
   const rows: string[][] = []
   for (const ours of variants.filter((variant) => variant.role === 'ours')) {
     for (const other of variants.filter((variant) => variant.framework === ours.framework && variant.role !== 'ours')) {
-      rows.push([`${ours.label} ÷ ${other.label.replace(/^\w+, /, '')}`, ...columns.map((column) => {
+      rows.push([`${ours.label} ÷ ${other.label.replace(/^[^,]+, /, '')}`, ...columns.map((column) => {
         const a = find(ours, column)
         const b = find(other, column)
         if (a === undefined || b === undefined) return '—'
@@ -96,14 +100,14 @@ export function ratioTable(cells: readonly HttpCell[]): string {
       })])
     }
   }
-  return markdownTable(['req/s ratio, median (range over rounds)', ...columns], rows)
+  return markdownTable([RATIO_TABLE, ...columns], rows)
 }
 
 /** Median req/s of every cell. */
 export function medianTable(cells: readonly HttpCell[]): string {
   const columns = columnsOf(cells)
   const variants = [...new Set(cells.map((cell) => cell.variant))]
-  return markdownTable(['median req/s', ...columns], variants.map((variant) => [
+  return markdownTable([MEDIAN_TABLE, ...columns], variants.map((variant) => [
     variant.label,
     ...columns.map((column) => {
       const cell = cells.find((c) => c.variant === variant && `${c.algorithm} ${c.mode}` === column)

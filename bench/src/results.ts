@@ -31,6 +31,9 @@ export function markdownTable(header: readonly string[], rows: readonly (readonl
 
 export const thousands = (value: number): string => Math.round(value).toLocaleString('en')
 
+/** When this run started (UTC, to the minute): its provenance line says so, and each row it writes into a merged table. */
+export const RUN = new Date().toISOString().slice(0, 16).replace('T', ' ')
+
 /** What was measured where: the command, date, Node, CPU, and the commit (and whether packages/ had changes). */
 export function provenance(command: string): string {
   const cpu = cpus()
@@ -41,7 +44,7 @@ export function provenance(command: string): string {
   } catch {
     // Not a git checkout.
   }
-  return `\`${command}\`, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, Node ${process.version}, ${cpu[0]?.model.trim() ?? 'unknown CPU'} × ${cpu.length}, ${commit}`
+  return `\`${command}\`, ${RUN} UTC, Node ${process.version}, ${cpu[0]?.model.trim() ?? 'unknown CPU'} × ${cpu.length}, ${commit}`
 }
 
 const SKELETON = `# Benchmark results
@@ -67,8 +70,92 @@ export function replaceSection(text: string, name: string, body: string): string
   return `${text.slice(0, from + start.length)}\n${body.trim()}\n${text.slice(to)}`
 }
 
-/** Rewrites section `name` of RESULTS.md, creating the file if need be. */
-export function writeSection(name: string, body: string, file = RESULTS_FILE): void {
+/** The part between the `name` markers, or `''`. */
+export function sectionOf(text: string, name: string): string {
+  const from = text.indexOf(`<!-- ${name}:start -->`)
+  const to = text.indexOf(`<!-- ${name}:end -->`)
+  return from === -1 || to < from ? '' : text.slice(from + `<!-- ${name}:start -->`.length, to).trim()
+}
+
+/** The column of a merged table naming the run of each row: the date of that run's provenance line. */
+export const RUN_COLUMN = 'run (UTC)'
+/** A provenance line (see {@link provenance}), and its date. */
+const PROVENANCE = /^`[^`]+`, (\d{4}-\d\d-\d\d \d\d:\d\d) UTC/
+
+const cellsOf = (line: string): string[] => line.trim().replace(/^\|/, '').replace(/\|$/, '').split('|').map((cell) => cell.trim())
+
+/** The Markdown tables of `lines`: where each starts, how many lines it spans, its header and rows. */
+function tablesIn(lines: readonly string[]): { start: number; length: number; header: string[]; rows: string[][] }[] {
+  const tables = []
+  for (let start = 0; start < lines.length; start++) {
+    if (!lines[start]?.startsWith('|')) continue
+    let end = start
+    while (lines[end + 1]?.startsWith('|')) end++
+    tables.push({ start, length: end - start + 1, header: cellsOf(lines[start] as string), rows: lines.slice(start + 2, end + 1).map(cellsOf) })
+    start = end
+  }
+  return tables
+}
+
+/**
+ * `next` (a section's new body) with, in its tables whose first header cell is in `keys`, the
+ * rows of the same table in `previous` that `next` has no row of the same name for: a run of
+ * some servers keeps the others' figures. Columns are matched by name (`—` where a row has
+ * none); each row gets {@link RUN_COLUMN}, the date of its run (rows of a previous table
+ * without that column: the date of `previous`'s first provenance line), and the provenance
+ * lines of earlier runs some row still comes from follow `next`'s own.
+ */
+export function mergeRows(previous: string, next: string, keys: readonly string[]): string {
+  const lines = next.split('\n')
+  const own = lines.findIndex((line) => PROVENANCE.test(line))
+  const run = PROVENANCE.exec(lines[own] ?? '')?.[1]
+  if (run === undefined) throw new Error('mergeRows: the new section has no provenance line')
+  const before = previous.split('\n')
+  const earlier = before.filter((line) => PROVENANCE.test(line))
+  const fallback = PROVENANCE.exec(earlier[0] ?? '')?.[1] ?? '—'
+  const oldTables = tablesIn(before)
+  const used = new Set<string>()
+  const replaced = new Map<number, { length: number; text: string[] }>()
+  for (const table of tablesIn(lines)) {
+    if (!keys.includes(table.header[0] as string)) continue
+    const old = oldTables.find((candidate) => candidate.header[0] === table.header[0])
+    const header = [
+      ...table.header.filter((name) => name !== RUN_COLUMN),
+      ...(old?.header ?? []).filter((name) => name !== RUN_COLUMN && !table.header.includes(name)),
+      RUN_COLUMN,
+    ]
+    const align = (names: readonly string[], row: readonly string[], stamp: string): string[] =>
+      header.map((name) => (name === RUN_COLUMN ? (row[names.indexOf(name)] ?? stamp) : (row[names.indexOf(name)] ?? '—')))
+    const fresh = table.rows.map((row) => align(table.header, row, run))
+    const rows = (old?.rows ?? []).map((row) => fresh.find((candidate) => candidate[0] === row[0]) ?? align(old?.header ?? [], row, fallback))
+    rows.push(...fresh.filter((row) => !rows.includes(row)))
+    for (const row of rows) used.add(row[header.length - 1] as string)
+    replaced.set(table.start, { length: table.length, text: markdownTable(header, rows).split('\n') })
+  }
+  const kept = earlier.filter((line) => {
+    const stamp = PROVENANCE.exec(line)?.[1] as string
+    return stamp !== run && used.has(stamp)
+  })
+  const out: string[] = []
+  for (let index = 0; index < lines.length; index++) {
+    const table = replaced.get(index)
+    if (table !== undefined) {
+      out.push(...table.text)
+      index += table.length - 1
+      continue
+    }
+    out.push(lines[index] as string)
+    if (index === own) for (const line of kept) out.push('', line)
+  }
+  return out.join('\n')
+}
+
+/**
+ * Rewrites section `name` of RESULTS.md, creating the file if need be; in the tables named by
+ * `mergeTables` (their first header cell), the rows this run did not measure are kept from the
+ * section's previous content (see {@link mergeRows}).
+ */
+export function writeSection(name: string, body: string, file = RESULTS_FILE, mergeTables: readonly string[] = []): void {
   const text = existsSync(file) ? readFileSync(file, 'utf8') : SKELETON
-  writeFileSync(file, replaceSection(text, name, body))
+  writeFileSync(file, replaceSection(text, name, mergeTables.length === 0 ? body : mergeRows(sectionOf(text, name), body, mergeTables)))
 }

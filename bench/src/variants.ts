@@ -1,7 +1,7 @@
 /** One server under test, each its own module in `servers/`. */
 export interface Variant {
   readonly id: string
-  readonly framework: 'express' | 'koa'
+  readonly framework: 'express' | 'koa' | 'fastify' | 'hono' | 'node'
   /** `bare`: no authentication; `ours`: scopeguard; `peer`: another library; `passthrough`: two middlewares that only call next(), mounted where scopeguard's app-wide form mounts its two. */
   readonly role: 'bare' | 'ours' | 'peer' | 'passthrough'
   readonly label: string
@@ -19,6 +19,16 @@ export const VARIANTS: readonly Variant[] = [
   { id: 'koa-scopeguard-route', framework: 'koa', role: 'ours', label: 'Koa, scopeguard auth().requireScopes()' },
   { id: 'koa-passthrough', framework: 'koa', role: 'passthrough', label: 'Koa, two pass-through middlewares' },
   { id: 'koa-jwt', framework: 'koa', role: 'peer', label: 'Koa, koa-jwt + jwks-rsa' },
+  { id: 'fastify-bare', framework: 'fastify', role: 'bare', label: 'Fastify, bare' },
+  { id: 'fastify-scopeguard', framework: 'fastify', role: 'ours', label: 'Fastify, scopeguard auth() + requireScopes()' },
+  { id: 'fastify-scopeguard-route', framework: 'fastify', role: 'ours', label: 'Fastify, scopeguard authenticate.requireScopes() on the route' },
+  { id: 'fastify-jwt', framework: 'fastify', role: 'peer', label: 'Fastify, @fastify/jwt + get-jwks' },
+  { id: 'hono-bare', framework: 'hono', role: 'bare', label: 'Hono, bare' },
+  { id: 'hono-scopeguard', framework: 'hono', role: 'ours', label: 'Hono, scopeguard auth() + requireScopes()' },
+  { id: 'hono-scopeguard-route', framework: 'hono', role: 'ours', label: 'Hono, scopeguard auth().requireScopes() on the route' },
+  { id: 'hono-jwk', framework: 'hono', role: 'peer', label: 'Hono, hono/jwk' },
+  { id: 'node-bare', framework: 'node', role: 'bare', label: 'node:http, bare' },
+  { id: 'node-scopeguard', framework: 'node', role: 'ours', label: 'node:http, scopeguard authenticate.protect()' },
 ]
 
 /** The variants named in `ids` (all but the pass-through servers when `undefined`), in table order. */
