@@ -1,7 +1,7 @@
 // Import rules for the published sources, checked in CI (`pnpm check:deps`):
 // no cycles anywhere, the core knows no framework, and the core's folders follow the
 // request's path: a folder imports only from the folders before it in LAYERS.
-const LAYERS = ['lib', 'errors', 'request', 'keys', 'token', 'cache', 'scopes', 'metadata', 'options', 'authenticator', 'adapter']
+const LAYERS = ['lib', 'errors', 'request', 'keys', 'token', 'introspection', 'sender', 'cache', 'scopes', 'metadata', 'options', 'authenticator', 'adapter']
 const core = 'packages/core/src'
 
 const layerRules = LAYERS.slice(0, -1).map((layer, index) => ({

@@ -15,6 +15,10 @@ export type { CustomKey, GetKey, LocalKey } from './keys/key-source.js'
 export type { KeySourceEvent, KeySourceEventHandler } from './keys/key-source-event.js'
 export type { ResourceMetadataOptions, ProtectedResourceMetadata } from './metadata/protected-resource-metadata.js'
 
+// Shared state: stores the instances of an API share (see @scopeguard/redis).
+export type { ReplayStore } from './sender/replay-store.js'
+export type { SharedCache } from './introspection/shared-cache.js'
+
 // What a verified request carries.
 export type { AccessTokenClaims, AuthResult } from './token/auth-result.js'
 export type { TokenLocation } from './request/extract-bearer-token.js'

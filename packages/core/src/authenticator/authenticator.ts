@@ -5,7 +5,7 @@ import { recordVerification } from './telemetry.js'
 import type { AuthResult } from '../token/auth-result.js'
 import type { BearerRequest } from '../request/bearer-request.js'
 import type { ChallengeParams } from '../errors/challenge.js'
-import { createAuthError, type AuthError, type AuthErrorCode } from '../errors/errors.js'
+import { AUTH_ERRORS, createAuthError, type AuthError, type AuthErrorCode } from '../errors/errors.js'
 import { extractBearerToken, type TokenLocation } from '../request/extract-bearer-token.js'
 import { Rejection, type RejectionDetail } from '../errors/rejection.js'
 import { rejectionReason } from '../errors/rejection-reason.js'
@@ -134,7 +134,7 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
     // Every error says why, for the application's logs (its `cause`); the client gets the
     // fixed RFC 6750 description only.
     const reason = rejectionReason(code, detail, cause)
-    return code === 'keys_unavailable'
+    return AUTH_ERRORS[code].status === 503
       ? createAuthError(code, { status: options.unavailableStatus, retryAfter: options.retryAfter, cause: reason })
       : createAuthError(code, { challenge, cause: reason })
   }

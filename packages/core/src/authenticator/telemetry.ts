@@ -1,6 +1,6 @@
 import { metrics, SpanStatusCode, trace, type Attributes, type Meter, type MeterProvider, type Span } from '@opentelemetry/api'
 import type { AuthErrorCode } from '../errors/error-codes.js'
-import { isAuthError } from '../errors/errors.js'
+import { AUTH_ERRORS, isAuthError } from '../errors/errors.js'
 import type { KeySourceEvent } from '../keys/key-source-event.js'
 import type { AuthResult } from '../token/auth-result.js'
 
@@ -93,7 +93,7 @@ export function recordRefused(span: Span, err: unknown): void {
     span.setAttribute('scopeguard.outcome', 'refused')
     span.setAttribute('error.type', code)
     // A refused token is the client's business; the issuer being down is ours.
-    if (code === 'keys_unavailable' || code === 'internal') span.setStatus({ code: SpanStatusCode.ERROR })
+    if (code === 'internal' || AUTH_ERRORS[code].status === 503) span.setStatus({ code: SpanStatusCode.ERROR })
   }
   span.end()
 }

@@ -1,9 +1,11 @@
+import type { BearerErrorCode } from './error-codes.js'
+
 /** The parameters of one RFC 6750 §3 `Bearer` challenge. */
 export interface ChallengeParams {
   /** RFC 6750 §3: the protection space; included first when set. */
   readonly realm?: string | undefined
   /** RFC 6750 §3.1 error code; omitted when the request carried no credentials. */
-  readonly error?: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | undefined
+  readonly error?: BearerErrorCode | undefined
   /** Human-readable text; only ever one of our fixed, ASCII-safe descriptions. */
   readonly errorDescription?: string | undefined
   /** RFC 6750 §3: space-delimited scope tokens the resource needs. */

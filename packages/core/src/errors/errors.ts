@@ -28,9 +28,9 @@ const AUTH_ERROR = Symbol.for('scopeguard.AuthError')
 export interface AuthErrorContext {
   /** Challenge parameters that do not come from the error kind: realm, scope, metadata URL. */
   readonly challenge?: Omit<ChallengeParams, 'error' | 'errorDescription'>
-  /** HTTP status used instead of the default (only for `keys_unavailable`). */
+  /** HTTP status used instead of the default (only for the 503 kinds: a dependency is unavailable). */
   readonly status?: number
-  /** `Retry-After` seconds (only for `keys_unavailable`). */
+  /** `Retry-After` seconds (only for the 503 kinds: a dependency is unavailable). */
   readonly retryAfter?: number
   /** Why, kept for logging; never sent to the client. */
   readonly cause?: RejectionReason
@@ -68,6 +68,6 @@ export function isAuthError(value: unknown): value is AuthError {
  * RFC 6750 code the `error` member names the HTTP situation instead.
  */
 export function errorBody(err: AuthError): { error: string; error_description: string } {
-  const error = err.error ?? (err.code === 'keys_unavailable' ? 'temporarily_unavailable' : 'unauthorized')
+  const error = err.error ?? (AUTH_ERRORS[err.code].status === 503 ? 'temporarily_unavailable' : 'unauthorized')
   return { error, error_description: err.message }
 }
