@@ -265,11 +265,11 @@ describe.each(VARIANTS)('a cross-origin page in Chromium: $name', (variant) => {
     const target = url()
     const res = await fetchFromPage(page, target, null)
     const requests = await requestsFor(target)
-    expect(requests.map((r) => [r.method, r.preflight, r.status, r.wwwAuthenticate])).toEqual([['GET', false, 401, 'Bearer']])
+    expect(requests.map((r) => [r.method, r.preflight, r.status, r.wwwAuthenticate])).toEqual([['GET', false, 401, 'Bearer realm="api"']])
     if (variant.authFirst) {
       expect(res).toEqual({ ok: false, error: 'TypeError: Failed to fetch' })
     } else {
-      expect(res).toMatchObject({ ok: true, status: 401, wwwAuthenticate: 'Bearer' })
+      expect(res).toMatchObject({ ok: true, status: 401, wwwAuthenticate: 'Bearer realm="api"' })
       expect(JSON.parse((res as { body: string }).body)).toMatchObject({ error: 'unauthorized' })
     }
   })

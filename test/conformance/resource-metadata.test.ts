@@ -188,14 +188,15 @@ describe.each(CALENDAR_ADAPTERS)('$name: metadata paths follow the configured re
     const listener = adapter.app({ issuer: issuer.url, audience: 'x', resourceMetadata: { resource: 'https://api.example.com/api/calendar', challenge: false } }).listener
     expect((await request(listener).get(`${WELL_KNOWN}/api/calendar`)).status).toBe(200)
     const denied = await request(listener).get(`${API_PATH}/appointments`)
-    expect(denied.headers['www-authenticate']).toBe('Bearer')
+    // The metadata's resource gives DPoP its origin, so DPoP is offered too (RFC 9449 §7.2).
+    expect(denied.headers['www-authenticate']).toMatch(/^Bearer realm="api", DPoP realm="api", algs="[A-Z0-9 ]+"$/)
   })
 
   it('without resourceMetadata the well-known path is an ordinary (protected) path', async () => {
     const listener = adapter.app({ issuer: issuer.url, audience: 'x' }).listener
     const res = await request(listener).get(`${WELL_KNOWN}/api/calendar`)
     expect(res.status).toBe(401)
-    expect(res.headers['www-authenticate']).toBe('Bearer')
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="api"')
   })
 
   it('a misconfigured resource stops the app at start-up', () => {

@@ -9,7 +9,7 @@ export type { BearerRequest } from './request/bearer-request.js'
 
 // Options.
 export { DEFAULT_ALGORITHMS, HMAC_ALGORITHMS } from './options/options.js'
-export type { AuthOptions } from './options/options.js'
+export type { AuthOptions, DpopOptions, MtlsOptions } from './options/options.js'
 export type { ClaimCheck } from './token/claim-check.js'
 export type { CustomKey, GetKey, LocalKey } from './keys/key-source.js'
 export type { KeySourceEvent, KeySourceEventHandler } from './keys/key-source-event.js'
@@ -20,8 +20,8 @@ export type { ReplayStore } from './sender/replay-store.js'
 export type { SharedCache } from './introspection/shared-cache.js'
 
 // What a verified request carries.
-export type { AccessTokenClaims, AuthResult } from './token/auth-result.js'
-export type { TokenLocation } from './request/extract-bearer-token.js'
+export type { AccessTokenClaims, AuthResult, TokenBinding } from './token/auth-result.js'
+export type { TokenLocation, TokenScheme } from './request/extract-bearer-token.js'
 
 // Errors.
 export { AUTH_ERRORS, isAuthError } from './errors/errors.js'

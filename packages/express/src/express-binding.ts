@@ -1,4 +1,4 @@
-import { headerValue, nodeAuthorization, type RequestBinding } from '@scopeguard/core/adapter'
+import { headerValue, nodeAuthorization, peerCertificateDer, type RequestBinding } from '@scopeguard/core/adapter'
 import type { Request } from 'express'
 import { createRequestAuthSlot } from './request-auth-accessor.js'
 
@@ -19,5 +19,6 @@ export function expressBinding(): RequestBinding<Request> {
     writeResult: (req, result) => slot.write(req, result),
     resultName: 'req.auth',
     header: (req, name) => headerValue(req.headers[name]),
+    clientCertificate: (req) => peerCertificateDer(req.socket),
   }
 }

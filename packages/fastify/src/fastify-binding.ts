@@ -1,5 +1,5 @@
 import type { AuthResult } from '@scopeguard/core'
-import { headerValue, nodeAuthorization, type RequestBinding } from '@scopeguard/core/adapter'
+import { headerValue, nodeAuthorization, peerCertificateDer, type RequestBinding } from '@scopeguard/core/adapter'
 import type { FastifyRequest } from 'fastify'
 
 /**
@@ -21,4 +21,5 @@ export const fastifyBinding: RequestBinding<FastifyRequest> = {
   },
   resultName: 'request.auth',
   header: (request, name) => headerValue(request.headers[name]),
+  clientCertificate: (request) => peerCertificateDer(request.raw.socket),
 }

@@ -1,4 +1,4 @@
-import { headerValue, nodeAuthorization, type RequestBinding } from '@scopeguard/core/adapter'
+import { headerValue, nodeAuthorization, peerCertificateDer, type RequestBinding } from '@scopeguard/core/adapter'
 import type { Context } from 'koa'
 
 /**
@@ -18,4 +18,5 @@ export const koaBinding: RequestBinding<Context> = {
   },
   resultName: 'ctx.state.auth',
   header: (ctx, name) => headerValue(ctx.req.headers[name]),
+  clientCertificate: (ctx) => peerCertificateDer(ctx.req.socket),
 }

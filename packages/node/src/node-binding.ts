@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http'
-import { headerValue, nodeAuthorization, type RequestBinding } from '@scopeguard/core/adapter'
+import { headerValue, nodeAuthorization, peerCertificateDer, type RequestBinding } from '@scopeguard/core/adapter'
 import { readResult, writeResult } from './auth-result-store.js'
 
 /**
@@ -18,6 +18,7 @@ export const nodeBinding: RequestBinding<IncomingMessage> = {
   writeResult,
   resultName: 'authOf(req)',
   header: (req, name) => headerValue(req.headers[name]),
+  clientCertificate: (req) => peerCertificateDer(req.socket),
 }
 
 /**

@@ -56,7 +56,7 @@ const MIN_NEEDLE = 6
 
 /** What else the test knows about the app that answered. */
 export interface AnswerContext {
-  /** The configured realm, if any. */
+  /** The configured realm, if any (default "api"). */
   readonly realm?: string
   /** The `scope` attribute a 403 must carry: the route's requirement, never the token's scopes. */
   readonly scope?: string
@@ -109,7 +109,8 @@ function expectAnswer(res: WireResponse, expected: Rejection, context: AnswerCon
   const challenge = parseChallenge(value)
   expect(challenge.scheme).toBe('Bearer')
   const expectedParams: Record<string, string> = {}
-  if (context.realm !== undefined) expectedParams.realm = context.realm
+  // RFC 6750 §3: at least one auth-param; the realm defaults to "api".
+  expectedParams.realm = context.realm ?? 'api'
   if (expected.error !== undefined) {
     expectedParams.error = expected.error
     expectedParams.error_description = kind.description

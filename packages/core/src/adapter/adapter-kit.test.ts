@@ -66,7 +66,7 @@ describe('adapter kit', () => {
   it('turns failures into RFC 6750 replies, never rejections, and leaves the result unset', async () => {
     const kit = createAdapterKit(options(), binding())
     const missing = kit.middleware(get())
-    expect(missing).toMatchObject({ kind: 'reply', status: 401, headers: { 'WWW-Authenticate': 'Bearer', 'Cache-Control': 'no-store' } })
+    expect(missing).toMatchObject({ kind: 'reply', status: 401, headers: { 'WWW-Authenticate': 'Bearer realm="api"', 'Cache-Control': 'no-store' } })
     const forged = `Bearer ${(await token()).slice(0, -4)}AAAA`
     const request = get(forged)
     const decision = (await kit.middleware(request)) as Decision & { kind: 'reply' }

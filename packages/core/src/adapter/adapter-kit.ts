@@ -85,9 +85,17 @@ export function createAdapterKit<K extends object>(options: AuthOptions, binding
   function admitted(request: K, result: AuthResult | undefined, requirement: CompiledRequirement | undefined): Decision {
     if (result !== undefined) binding.writeResult(request, result)
     else anonymous.set(request, authenticator)
-    if (requirement !== undefined) return authorized(request, result, requirement)
+    if (requirement !== undefined) return withNonce(result, authorized(request, result, requirement))
     if (authLog.enabled) logDecision(binding, request, result, undefined)
-    return result?.location === 'query' ? CONTINUE_PRIVATE : CONTINUE
+    return withNonce(result, result?.location === 'query' ? CONTINUE_PRIVATE : CONTINUE)
+  }
+
+  /** RFC 9449 §8.2: responses to DPoP requests carry the current nonce, so clients keep a fresh one. */
+  function withNonce(result: AuthResult | undefined, decision: Decision): Decision {
+    if (result?.binding?.jkt === undefined || decision.kind === 'error') return decision
+    const nonce = authenticator.dpopNonce()
+    if (nonce === undefined) return decision
+    return { ...decision, headers: { ...decision.headers, 'DPoP-Nonce': nonce } }
   }
 
   function authorized(request: K, result: AuthResult | undefined, requirement: CompiledRequirement): Decision {
@@ -103,8 +111,11 @@ export function createAdapterKit<K extends object>(options: AuthOptions, binding
       anonymous.set(request, authenticator)
       return CONTINUE
     }
-    const decision = failureDecision(err, handleErrors)
-    if (authLog.enabled) logDecision(binding, request, undefined, decision, err)
+    // A route guard knows what its route needs: its 401s name the scope to ask for (RFC 6750
+    // §3, and the MCP authorization spec), where the app-wide middleware cannot.
+    const failure = requirement !== undefined && isAuthError(err) && err.status === 401 ? authenticator.withScope(err, requirement.scopeToRequest(NO_SCOPES)) : err
+    const decision = failureDecision(failure, handleErrors)
+    if (authLog.enabled) logDecision(binding, request, undefined, decision, failure)
     return decision
   }
 
@@ -112,7 +123,7 @@ export function createAdapterKit<K extends object>(options: AuthOptions, binding
     const span = startAuthSpan()
     let outcome
     try {
-      outcome = authenticator.resolve(bearerRequest(request))
+      outcome = authenticator.resolve(bearerRequest(request), binding, request)
     } catch (err) {
       recordRefused(span, err)
       return refused(request, err, requirement)
@@ -160,6 +171,8 @@ export function createAdapterKit<K extends object>(options: AuthOptions, binding
     },
   }
 }
+
+const NO_SCOPES: ReadonlySet<string> = new Set()
 
 /**
  * The check behind a standalone `requireScopes()` (not bound to an `auth()`): it reads the

@@ -1,4 +1,5 @@
 import { authorizationLines } from '../request/bearer-request.js'
+export { peerCertificateDer } from '../sender/certificate-thumbprint.js'
 
 /**
  * How an adapter shows the kit a request of its framework. `K` is whatever the framework
@@ -32,6 +33,12 @@ export interface RequestBinding<K extends object> {
    * request without a token.
    */
   header?(request: K, name: string): string | undefined
+  /**
+   * The DER bytes of the client certificate of the request's TLS connection, if any (on
+   * `node:http`, `peerCertificateDer(req.socket)` of the socket). Read only for a token bound to a
+   * certificate (RFC 8705 §3); without it such tokens are refused.
+   */
+  clientCertificate?(request: K): Uint8Array | undefined
 }
 
 /** The parts of a `node:http` `IncomingMessage` the kit reads. */

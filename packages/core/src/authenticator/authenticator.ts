@@ -5,8 +5,9 @@ import { recordVerification } from './telemetry.js'
 import type { AuthResult } from '../token/auth-result.js'
 import type { BearerRequest } from '../request/bearer-request.js'
 import type { ChallengeParams } from '../errors/challenge.js'
-import { AUTH_ERRORS, createAuthError, type AuthError, type AuthErrorCode } from '../errors/errors.js'
-import { extractBearerToken, type TokenLocation } from '../request/extract-bearer-token.js'
+import { AUTH_ERRORS, createAuthError, isAuthError, type AuthError, type AuthErrorCode } from '../errors/errors.js'
+import { extractBearerToken, type TokenLocation, type TokenScheme } from '../request/extract-bearer-token.js'
+import { createSenderCheck, ReplayStoreUnavailableError, type SenderEvidence } from './sender-check.js'
 import { Rejection, type RejectionDetail } from '../errors/rejection.js'
 import { rejectionReason } from '../errors/rejection-reason.js'
 import { unreadScopeClaimsNote } from '../scopes/granted-scopes.js'
@@ -53,7 +54,7 @@ export interface Authenticator {
    * {@link AuthError}. This is the one path every request takes: the `Authorization` lines
    * are read once, by one grammar, with one cache lookup.
    */
-  resolve(request: BearerRequest): AuthResult | undefined | Promise<AuthResult | undefined>
+  resolve<K>(request: BearerRequest, evidence?: SenderEvidence<K>, native?: K): AuthResult | undefined | Promise<AuthResult | undefined>
   /**
    * The verified-token cache's result for a request whose only credential is an
    * `Authorization: Bearer` header with a cached token; `undefined` in every other case.
@@ -72,8 +73,19 @@ export interface Authenticator {
    * Throws a `TypeError` at start-up for a malformed or undeclared scope.
    */
   compile(requirements: readonly ScopeRequirement[]): CompiledRequirement
-  /** Creates the error for `code` with this authenticator's challenge parameters, and its reason (`cause`) from `detail`. */
-  error(code: AuthErrorCode, cause?: unknown, detail?: RejectionDetail): AuthError
+  /**
+   * Creates the error for `code` with this authenticator's challenges, and its reason
+   * (`cause`) from `detail`; `scheme` is the one the request used (its challenge carries the
+   * error).
+   */
+  error(code: AuthErrorCode, cause?: unknown, detail?: RejectionDetail, scheme?: TokenScheme): AuthError
+  /** The same failure, its challenges naming `scope`: a route guard's 401 says what to ask for (RFC 6750 §3). */
+  withScope(err: AuthError, scope: string): AuthError
+  /**
+   * The current RFC 9449 §8 server nonce, when `dpop.nonce` is on: adapters send it as
+   * `DPoP-Nonce` on responses to DPoP requests so clients keep a fresh one.
+   */
+  dpopNonce(): string | undefined
 }
 
 // Which authenticator produced a result. Adapters look it up from `req.auth` instead of
@@ -95,6 +107,10 @@ export function authenticatorOf(result: unknown): Authenticator | undefined {
 export function createAuthenticator(input: AuthOptions): Authenticator {
   const options = resolveOptions(input)
   const resolver = createKeyResolver(options)
+  const sender = createSenderCheck(options)
+  const { isRevoked } = options
+  // Whether a cached result may be returned as it is: no per-request check applies.
+  const noPerRequestChecks = isRevoked === undefined && !sender.acceptsDpop
   const verify = createAccessTokenVerifier(options, resolver)
   const generation = resolver.generation ?? (() => 0)
   const cache = options.tokenCache === undefined
@@ -114,11 +130,15 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
         scopes: options.scopes?.scopes,
         acceptBodyToken: options.acceptBodyToken,
         acceptQueryToken: options.acceptQueryToken,
+        dpopAlgorithms: sender.acceptsDpop ? options.dpop.algorithms : undefined,
+        dpopRequired: options.dpop.mode === 'required',
+        certificateBound: options.mtls.configured,
       })
   // RFC 9728 §5.1: every challenge points at the metadata, so a client without a token can
   // find the authorization server from the 401 alone.
   const challenge: ChallengeParams = {
     realm: options.realm,
+    algs: undefined,
     resourceMetadata: options.resourceMetadata?.challenge === true ? resourceMetadata?.url : undefined,
   }
   // Body and query tokens need the full RFC 6750 §2 checks (one method per request) before
@@ -128,24 +148,71 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
     acceptBodyToken: options.acceptBodyToken,
     acceptQueryToken: options.acceptQueryToken,
     maxTokenLength: options.maxTokenLength,
+    acceptBearerScheme: sender.acceptsBearer,
+    acceptDpopScheme: sender.acceptsDpop,
   }
+  const schemes = { bearer: sender.acceptsBearer, dpopAlgs: sender.dpopAlgs }
 
-  const error = (code: AuthErrorCode, cause?: unknown, detail?: RejectionDetail): AuthError => {
+  const error = (code: AuthErrorCode, cause?: unknown, detail?: RejectionDetail, scheme?: TokenScheme): AuthError => {
     // Every error says why, for the application's logs (its `cause`); the client gets the
     // fixed RFC 6750 description only.
     const reason = rejectionReason(code, detail, cause)
-    return AUTH_ERRORS[code].status === 503
-      ? createAuthError(code, { status: options.unavailableStatus, retryAfter: options.retryAfter, cause: reason })
-      : createAuthError(code, { challenge, cause: reason })
+    if (AUTH_ERRORS[code].status === 503) return createAuthError(code, { status: options.unavailableStatus, retryAfter: options.retryAfter, cause: reason })
+    // RFC 9449 §9: a proof without a valid nonce is answered with one to use.
+    const nonce = code === 'dpop_proof_nonce_invalid' ? sender.nonces?.current() : undefined
+    return createAuthError(code, {
+      challenge,
+      cause: reason,
+      schemes,
+      errorScheme: scheme,
+      headers: nonce === undefined ? undefined : { 'DPoP-Nonce': nonce },
+    })
   }
 
   /** Maps anything the pipeline threw to the AuthError the client gets. */
-  const toAuthError = (thrown: unknown): AuthError => {
-    if (thrown instanceof Rejection) return error(thrown.code, thrown.cause, thrown.detail)
+  const toAuthError = (thrown: unknown, scheme?: TokenScheme): AuthError => {
+    if (thrown instanceof Rejection) return error(thrown.code, thrown.cause, thrown.detail, scheme)
     if (thrown instanceof KeysUnavailableError) return error('keys_unavailable', thrown)
+    if (thrown instanceof ReplayStoreUnavailableError) return error('replay_store_unavailable', thrown)
+    if (isAuthError(thrown)) return thrown
     // Anything else is a defect on our side; still never let it echo or crash: report
     // the token as malformed and keep the original for the operator.
-    return error('token_malformed', thrown)
+    return error('token_malformed', thrown, undefined, scheme)
+  }
+
+  /** The `isRevoked` hook, time-boxed; 503 when it cannot answer (never blame the token). */
+  function revocationChecked(result: AuthResult, scheme: TokenScheme): AuthResult | Promise<AuthResult> {
+    if (isRevoked === undefined) return result
+    const revoked = (answer: unknown): AuthResult => {
+      if (answer === false) return result
+      if (answer === true) throw error('token_revoked', undefined, { claim: 'jti', found: result.claims.jti, note: 'isRevoked() returned true' }, scheme)
+      throw error('revocation_unavailable', new TypeError(`isRevoked() must return true or false; it returned ${typeof answer}`))
+    }
+    let answer
+    try {
+      answer = isRevoked(result)
+    } catch (err) {
+      throw error('revocation_unavailable', err)
+    }
+    if (typeof (answer as PromiseLike<boolean> | undefined)?.then !== 'function') return revoked(answer)
+    return timeBoxed(answer as PromiseLike<boolean>, options.fetchTimeout, 'isRevoked()').then(revoked, (err: unknown) => {
+      throw isAuthError(err) ? err : error('revocation_unavailable', err)
+    })
+  }
+
+  /** The per-request checks on an accepted token: its sender (DPoP proof, certificate), then revocation. */
+  function checked<K>(result: AuthResult, scheme: TokenScheme, evidence: SenderEvidence<K> | undefined, native: K | undefined): AuthResult | Promise<AuthResult> {
+    if (result.binding === undefined) {
+      // RFC 9449 §7.1: the DPoP scheme is for DPoP-bound tokens only.
+      if (scheme === 'DPoP') throw error('token_not_bound', undefined, { claim: 'cnf.jkt', note: 'sent with the DPoP scheme, but not bound to a key' }, scheme)
+      return revocationChecked(result, scheme)
+    }
+    return sender.confirm(result, scheme, evidence, native as K).then(
+      () => revocationChecked(result, scheme),
+      (thrown: unknown) => {
+        throw toAuthError(thrown, scheme)
+      },
+    )
   }
 
   const own = (result: AuthResult): AuthResult => {
@@ -154,11 +221,12 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
   }
 
   /** Verifies a token the cache does not hold, and offers the result to the cache. */
-  async function verifyToken(token: string, location: TokenLocation, line: string | undefined): Promise<AuthResult> {
+  async function verifyToken(token: string, location: TokenLocation, line: string | undefined, scheme: TokenScheme): Promise<AuthResult> {
     const started = performance.now()
     try {
       const keysBefore = generation()
       const { header, claims } = await verify(token)
+      const binding = sender.bindingOf(claims)
       recordVerification((performance.now() - started) / 1000, undefined)
       // Frozen: a cached result is shared by every request that presents the same token.
       const result = own(Object.freeze({
@@ -167,11 +235,12 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
         header: Object.freeze(header),
         claims: Object.freeze(claims),
         scopes: readGrantedScopes(claims, options.scopeClaims),
+        binding,
       }))
       if (admission?.admit(token)) cache?.set(token, result, keysBefore, line)
       return result
     } catch (thrown) {
-      const err = toAuthError(thrown)
+      const err = toAuthError(thrown, scheme)
       recordVerification((performance.now() - started) / 1000, err)
       throw err
     }
@@ -181,14 +250,25 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
     options,
     resourceMetadata,
     error,
-    resolve(request) {
+    withScope(err, scope) {
+      if (err.status !== 401) return err
+      return createAuthError(err.code, { challenge: { ...challenge, scope }, cause: err.cause, schemes, errorScheme: err.headers['WWW-Authenticate']?.startsWith('DPoP') ? 'DPoP' : undefined })
+    },
+    dpopNonce() {
+      return sender.nonces?.current()
+    },
+    resolve(request, evidence, native) {
       const { authorization } = request
       const line = typeof authorization === 'string' ? authorization : undefined
       // One cache lookup per request. A token is the end of its line, so with the header as the
       // only accepted location the line itself finds the entry, before any parsing: a client
       // reusing its token sends the very line it sent before, and is answered here.
       let cached = headerOnly && line !== undefined ? cache?.find(line, generation()) : undefined
-      if (cached !== undefined && cached.line === line) return cached.result
+      if (cached !== undefined && line !== undefined && cached.line === line) {
+        const { result } = cached
+        if (noPerRequestChecks || (result.binding === undefined && isRevoked === undefined && !isDpopLine(line))) return result
+        return checked(result, isDpopLine(line) ? 'DPoP' : 'Bearer', evidence, native)
+      }
       let found
       try {
         found = extractBearerToken(request, extractOptions)
@@ -198,7 +278,7 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
       }
       if (found === undefined) {
         if (options.optional) return undefined
-        throw error('credentials_missing', undefined, { note: 'the request carries no bearer token' })
+        throw error('credentials_missing', undefined, { note: 'the request carries no access token' })
       }
       const foundLine = found.location === 'header' ? line : undefined
       if (!headerOnly) cached = cache?.find(found.token, generation())
@@ -206,9 +286,10 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
         // The same token in another spelling of the header, or from another RFC 6750 §2 location.
         if (foundLine !== undefined) cached.line = foundLine
         const { result } = cached
-        return result.location === found.location ? result : own(Object.freeze({ ...result, location: found.location }))
+        return checked(result.location === found.location ? result : own(Object.freeze({ ...result, location: found.location })), found.scheme, evidence, native)
       }
-      return verifyToken(found.token, found.location, foundLine)
+      if (noPerRequestChecks) return verifyToken(found.token, found.location, foundLine, found.scheme)
+      return verifyToken(found.token, found.location, foundLine, found.scheme).then((result) => checked(result, found.scheme, evidence, native))
     },
     async authenticate(request) {
       return authenticator.resolve(request)
@@ -237,6 +318,8 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
       if (unread !== undefined) warnOnce(options.warnings, 'SCOPEGUARD_SCOPE_CLAIMS', `scopeguard: a token fell short of a scope requirement and ${unread}`)
       throw createAuthError('scope_insufficient', {
         challenge: { ...challenge, scope },
+        schemes,
+        errorScheme: result.binding?.scheme,
         cause: rejectionReason('scope_insufficient', { claim: 'scopes', expected: scope, found: [...result.scopes].join(' '), note: unread }, undefined),
       })
     },
@@ -245,6 +328,21 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
 }
 
 const BEARER_PREFIX = /^bearer /i
+
+/** Whether an `Authorization` line that passed extraction uses the DPoP scheme (else Bearer). */
+function isDpopLine(line: string): boolean {
+  const first = line.charCodeAt(0)
+  return first === 0x44 || first === 0x64
+}
+
+function timeBoxed<T>(value: PromiseLike<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms)
+    timer.unref()
+  })
+  return Promise.race([Promise.resolve(value), timeout]).finally(() => clearTimeout(timer))
+}
 
 function createKeyResolver(options: ResolvedOptions): KeyResolver {
   const source = options.keySource

@@ -32,7 +32,7 @@ const bearer = async (token: Promise<string> | string) => `Bearer ${await token}
 type Case = [code: AuthErrorCode, make: () => Promise<AuthError>, says: RegExp]
 
 const CASES: Case[] = [
-  ['credentials_missing', () => failure(undefined), /carries no bearer token/],
+  ['credentials_missing', () => failure(undefined), /carries no access token/],
   ['scheme_unsupported', () => failure('Basic dXNlcjpwYXNz'), /another scheme/],
   ['authorization_malformed', () => failure('Bearer'), /followed by one or more spaces/],
   ['credentials_multiple', () => failure(['Bearer a', 'Bearer b']), /2 Authorization header lines/],

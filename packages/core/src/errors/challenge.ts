@@ -12,6 +12,8 @@ export interface ChallengeParams {
   readonly scope?: string | undefined
   /** RFC 9728 §5.1: URL of the protected resource metadata. */
   readonly resourceMetadata?: string | undefined
+  /** RFC 9449 §7.1 `algs` of a `DPoP` challenge: the accepted proof algorithms, space-separated. */
+  readonly algs?: string | undefined
 }
 
 // RFC 6750 §3: error, error_description and scope values "MUST NOT include characters
@@ -29,10 +31,11 @@ function quote(value: string): string {
 }
 
 /**
- * Builds the `WWW-Authenticate` value for a `Bearer` challenge (RFC 6750 §3).
- * Every value is reduced to the character set the RFC allows for its attribute.
+ * Builds one `WWW-Authenticate` challenge: `Bearer` (RFC 6750 §3) or `DPoP` (RFC 9449 §7.1,
+ * the same parameters plus `algs`). Every value is reduced to the character set the RFC
+ * allows for its attribute.
  */
-export function buildChallenge(params: ChallengeParams): string {
+export function buildChallenge(params: ChallengeParams, scheme: 'Bearer' | 'DPoP' = 'Bearer'): string {
   const parts: string[] = []
   if (params.realm !== undefined) parts.push(`realm=${quote(params.realm)}`)
   if (params.error !== undefined) parts.push(`error="${params.error}"`)
@@ -43,5 +46,6 @@ export function buildChallenge(params: ChallengeParams): string {
   if (params.resourceMetadata !== undefined) {
     parts.push(`resource_metadata=${quote(params.resourceMetadata)}`)
   }
-  return parts.length === 0 ? 'Bearer' : `Bearer ${parts.join(', ')}`
+  if (params.algs !== undefined) parts.push(`algs="${params.algs.replace(OUTSIDE_RFC6750_SET, '')}"`)
+  return parts.length === 0 ? scheme : `${scheme} ${parts.join(', ')}`
 }

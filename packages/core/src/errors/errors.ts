@@ -34,6 +34,22 @@ export interface AuthErrorContext {
   readonly retryAfter?: number
   /** Why, kept for logging; never sent to the client. */
   readonly cause?: RejectionReason
+  /**
+   * The schemes to challenge with: `Bearer` unless DPoP is required; `DPoP` (with `algs`)
+   * when DPoP is accepted (RFC 9449 §7.1, §7.2: both, when both are). Default: Bearer only.
+   */
+  readonly schemes?: ChallengeSchemes
+  /** The scheme the request used, whose challenge carries the error. Default `Bearer`. */
+  readonly errorScheme?: 'Bearer' | 'DPoP'
+  /** More response headers, e.g. RFC 9449 §8 `DPoP-Nonce`. */
+  readonly headers?: Readonly<Record<string, string>>
+}
+
+/** Which challenges a 401 or 403 carries. */
+export interface ChallengeSchemes {
+  readonly bearer: boolean
+  /** The DPoP proof algorithms, space-separated; undefined when DPoP is not accepted. */
+  readonly dpopAlgs: string | undefined
 }
 
 /** Creates the error for `code`, with its `WWW-Authenticate` challenge pre-built. */
@@ -43,19 +59,27 @@ export function createAuthError(code: AuthErrorCode, context: AuthErrorContext =
   if (kind.status === 503) {
     if (context.retryAfter !== undefined) headers['Retry-After'] = String(context.retryAfter)
   } else {
-    const description = kind.error === undefined ? undefined : kind.description
-    headers['WWW-Authenticate'] = buildChallenge({
-      ...context.challenge,
-      error: kind.error,
-      errorDescription: description,
-    })
+    headers['WWW-Authenticate'] = challenges(kind, context)
   }
+  if (context.headers !== undefined) Object.assign(headers, context.headers)
   const props: Record<string, unknown> = { code, error: kind.error, headers, expose: true }
   if (context.cause !== undefined) props.cause = context.cause
   const err = createHttpError(context.status ?? kind.status, kind.description, props)
   // http-errors copies only string keys, so the brand is set afterwards.
   Object.defineProperty(err, AUTH_ERROR, { value: true })
   return err as AuthError
+}
+
+function challenges(kind: (typeof AUTH_ERRORS)[AuthErrorCode], context: AuthErrorContext): string {
+  const error = { error: kind.error, errorDescription: kind.error === undefined ? undefined : kind.description }
+  const { schemes } = context
+  if (schemes === undefined || schemes.dpopAlgs === undefined) return buildChallenge({ ...context.challenge, ...error })
+  // RFC 9449 §7.1, §7.2: a challenge per accepted scheme; the error goes in the challenge of
+  // the scheme the request used (a DPoP proof error always in the DPoP one).
+  const dpopError = context.errorScheme === 'DPoP' || !schemes.bearer || kind.error === 'invalid_dpop_proof' || kind.error === 'use_dpop_nonce'
+  const dpop = buildChallenge({ ...context.challenge, ...(dpopError ? error : {}), algs: schemes.dpopAlgs }, 'DPoP')
+  if (!schemes.bearer) return dpop
+  return `${buildChallenge({ ...context.challenge, ...(dpopError ? {} : error) })}, ${dpop}`
 }
 
 /** Whether `value` is an error created by scopeguard. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createAuthenticator } from '../authenticator/authenticator.js'
-import { resolveOptions, type AuthOptions } from '../options/options.js'
+import { DEFAULT_ALGORITHMS, resolveOptions, type AuthOptions } from '../options/options.js'
 import {
   buildProtectedResourceMetadata,
   checkResourceIdentifier,
@@ -228,13 +228,13 @@ describe('createAuthenticator: metadata and RFC 9728 §5.1 challenges', () => {
   it('without resourceMetadata: no endpoint and no resource_metadata', () => {
     const authenticator = createAuthenticator({ ...BASE })
     expect(authenticator.resourceMetadata).toBeUndefined()
-    expect(authenticator.error('credentials_missing').headers['WWW-Authenticate']).toBe('Bearer')
+    expect(authenticator.error('credentials_missing').headers['WWW-Authenticate']).toBe('Bearer realm="api"')
   })
 
   it('every challenge carries resource_metadata: 401 without error code, invalid_token, insufficient_scope', () => {
     const authenticator = createAuthenticator({ ...BASE, realm: 'api', resourceMetadata: { resource: 'https://api.example.com/calendar' } })
     const url = 'https://api.example.com/.well-known/oauth-protected-resource/calendar'
-    expect(authenticator.error('credentials_missing').headers['WWW-Authenticate']).toBe(`Bearer realm="api", resource_metadata="${url}"`)
+    expect(authenticator.error('credentials_missing').headers['WWW-Authenticate']).toBe(`Bearer realm="api", resource_metadata="${url}", DPoP realm="api", resource_metadata="${url}", algs="${DEFAULT_ALGORITHMS.join(' ')}"`)
     expect(authenticator.error('token_expired').headers['WWW-Authenticate']).toContain(`error="invalid_token", error_description="The access token expired", resource_metadata="${url}"`)
     const result = { token: 't', location: 'header', header: { alg: 'RS256' }, claims: { iss: 'x' }, scopes: new Set<string>() } as const
     let thrown: unknown
@@ -249,7 +249,7 @@ describe('createAuthenticator: metadata and RFC 9728 §5.1 challenges', () => {
   it('challenge: false serves the metadata but leaves challenges alone', () => {
     const authenticator = createAuthenticator({ ...BASE, resourceMetadata: { resource: 'https://api.example.com', challenge: false } })
     expect(authenticator.resourceMetadata?.path).toBe('/.well-known/oauth-protected-resource')
-    expect(authenticator.error('credentials_missing').headers['WWW-Authenticate']).toBe('Bearer')
+    expect(authenticator.error('credentials_missing').headers['WWW-Authenticate']).toBe(`Bearer realm="api", DPoP realm="api", algs="${DEFAULT_ALGORITHMS.join(' ')}"`)
   })
 
   it('a 503 has no challenge to carry it', () => {

@@ -38,6 +38,12 @@ export interface ProtectedResourceMetadata {
   readonly bearer_methods_supported: readonly ('header' | 'body' | 'query')[]
   readonly resource_name?: string
   readonly resource_documentation?: string
+  /** RFC 9728 §2: RFC 8705 certificate-bound tokens are supported. */
+  readonly tls_client_certificate_bound_access_tokens?: boolean
+  /** RFC 9728 §2: the DPoP proof algorithms accepted (RFC 9449). */
+  readonly dpop_signing_alg_values_supported?: readonly string[]
+  /** RFC 9728 §2: only DPoP-bound tokens are accepted. */
+  readonly dpop_bound_access_tokens_required?: boolean
 }
 
 /** What the document is built from: the configuration `auth()` already has. */
@@ -49,6 +55,12 @@ export interface ProtectedResourceMetadataSource {
   readonly scopes: readonly string[] | undefined
   readonly acceptBodyToken: boolean
   readonly acceptQueryToken: boolean
+  /** The accepted DPoP proof algorithms; undefined when DPoP is not accepted. */
+  readonly dpopAlgorithms?: readonly string[] | undefined
+  /** Whether only DPoP-bound tokens are accepted. */
+  readonly dpopRequired?: boolean
+  /** Whether certificate-bound tokens are supported (the `mtls` option). */
+  readonly certificateBound?: boolean
 }
 
 /** The metadata endpoint, built once at construction; adapters only match and write it. */
@@ -138,6 +150,9 @@ export function buildProtectedResourceMetadata(source: ProtectedResourceMetadata
     bearer_methods_supported: bearerMethods,
     ...(options.resourceName === undefined ? {} : { resource_name: options.resourceName }),
     ...(options.resourceDocumentation === undefined ? {} : { resource_documentation: options.resourceDocumentation }),
+    ...(source.certificateBound === true ? { tls_client_certificate_bound_access_tokens: true } : {}),
+    ...(source.dpopAlgorithms === undefined ? {} : { dpop_signing_alg_values_supported: [...source.dpopAlgorithms] }),
+    ...(source.dpopAlgorithms === undefined ? {} : { dpop_bound_access_tokens_required: source.dpopRequired === true }),
   }
 }
 

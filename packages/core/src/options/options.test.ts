@@ -20,7 +20,7 @@ describe('resolveOptions: defaults', () => {
       strictRfc9068: false,
       claimChecks: [],
       scopeClaims: ['scope', 'scp'],
-      realm: undefined,
+      realm: 'api',
       acceptBodyToken: false,
       acceptQueryToken: false,
       maxTokenLength: 8192,
@@ -43,6 +43,10 @@ describe('resolveOptions: defaults', () => {
       clock: Date.now,
       tokenCache: { maxEntries: 10_000, maxBytes: 33_554_432, ttl: 300_000 },
       allowHttp: false,
+      // DPoP is allowed, but with no origin to check proofs against it is not offered.
+      dpop: { mode: 'allowed', origin: undefined, algorithms: DEFAULT_ALGORITHMS, maxAge: 300, clockSkew: 30, maxProofLength: 4096, nonce: undefined, replayStore: undefined },
+      mtls: { configured: false, certificateFrom: 'tls' },
+      isRevoked: undefined,
     })
   })
 

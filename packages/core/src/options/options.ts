@@ -5,11 +5,14 @@ import type { KeySourceEventHandler } from '../keys/key-source-event.js'
 import type { GetKey, LocalKey } from '../keys/key-source.js'
 import { checkResourceIdentifier, type ResolvedResourceMetadata, type ResourceMetadataOptions } from '../metadata/protected-resource-metadata.js'
 import { isScopeCatalogue, type ScopeCatalogue } from '../scopes/scope-catalogue.js'
+import type { AuthResult } from '../token/auth-result.js'
+import { DEFAULT_ALGORITHMS, HMAC_ALGORITHMS } from './algorithms.js'
+import { resolveDpop, resolveMtls, type DpopOptions, type MtlsOptions, type ResolvedDpop, type ResolvedMtls } from './sender-options.js'
+import { boolean, fail, integer, optionalFunction, show, stringList } from './validate.js'
 
-/** Asymmetric JWS algorithms accepted by default (RFC 8725 §3.1: an explicit allowlist). */
-export const DEFAULT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const
-/** Symmetric algorithms, accepted only with the `secret` option. */
-export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const
+export { DEFAULT_ALGORITHMS, HMAC_ALGORITHMS } from './algorithms.js'
+export type { DpopOptions, MtlsOptions, ResolvedDpop, ResolvedMtls } from './sender-options.js'
+
 
 /** Options of `auth()` in every adapter. */
 export interface AuthOptions {
@@ -67,7 +70,10 @@ export interface AuthOptions {
    * Keycloak, authentik, Azure AD); Auth0 RBAC: `['scope', 'permissions']`.
    */
   scopeClaims?: string | readonly string[]
-  /** `realm` of the `WWW-Authenticate` challenge (RFC 6750 §3). Default: none. */
+  /**
+   * `realm` of the `WWW-Authenticate` challenges (RFC 6750 §3). Default `'api'`, so that every
+   * challenge has the auth-param RFC 6750 §3 requires ("one or more auth-param values").
+   */
   realm?: string
   /** Accept the RFC 6750 §2.2 form-encoded body parameter. The body must already be parsed. Default false. */
   acceptBodyToken?: boolean
@@ -150,6 +156,27 @@ export interface AuthOptions {
    * published as RFC 9728 `scopes_supported`. Default: none.
    */
   scopes?: ScopeCatalogue
+  /**
+   * DPoP-bound access tokens (RFC 9449): `Authorization: DPoP <token>` with a `DPoP` proof
+   * header. Default: allowed, once the URL clients call is known (`dpop.origin` or
+   * `resourceMetadata.resource`); see {@link DpopOptions}.
+   */
+  dpop?: DpopOptions
+  /**
+   * Certificate-bound access tokens (RFC 8705 §3): a token whose `cnf` names a certificate
+   * thumbprint is accepted only from a client presenting that certificate. Such tokens are
+   * always checked against the TLS connection's certificate; give this option to read it from
+   * a trusted proxy's `Client-Cert` header instead, and to advertise the support in the RFC 9728
+   * metadata.
+   */
+  mtls?: MtlsOptions
+  /**
+   * Consulted for every accepted token, cached ones included, before the request goes on:
+   * return true to refuse it (401 `invalid_token`), e.g. from a `jti` deny list
+   * (`createRedisDenyList()` in `@scopeguard/redis`). If it throws, rejects or takes longer
+   * than `fetchTimeout`, the request gets 503 with `Retry-After`. Default: none.
+   */
+  isRevoked?: (auth: AuthResult) => boolean | Promise<boolean>
 }
 
 /** Options after validation, with defaults applied. */
@@ -168,7 +195,7 @@ export interface ResolvedOptions {
   readonly strictRfc9068: boolean
   readonly claimChecks: readonly (readonly [string, ClaimCheck])[]
   readonly scopeClaims: readonly string[]
-  readonly realm: string | undefined
+  readonly realm: string
   readonly acceptBodyToken: boolean
   readonly acceptQueryToken: boolean
   readonly maxTokenLength: number
@@ -193,6 +220,9 @@ export interface ResolvedOptions {
   readonly allowHttp: boolean
   readonly resourceMetadata: ResolvedResourceMetadata | undefined
   readonly scopes: ScopeCatalogue | undefined
+  readonly dpop: ResolvedDpop
+  readonly mtls: ResolvedMtls
+  readonly isRevoked: ((auth: AuthResult) => boolean | Promise<boolean>) | undefined
 }
 
 const KNOWN_OPTIONS = new Set<string>([
@@ -201,41 +231,8 @@ const KNOWN_OPTIONS = new Set<string>([
   'maxTokenLength', 'optional', 'handleErrors', 'unavailableStatus', 'retryAfter', 'fetchTimeout',
   'maxResponseBytes', 'jwksCacheMaxAge', 'jwksCooldown', 'allowHttp', 'getKey', 'jwksStaleIfError',
   'metadataCacheMaxAge', 'fetchRetryMin', 'fetchRetryMax', 'followRedirects', 'fetch', 'onEvent', 'warnings', 'clock', 'tokenCache',
-  'resourceMetadata', 'scopes',
+  'resourceMetadata', 'scopes', 'dpop', 'mtls', 'isRevoked',
 ])
-
-function fail(message: string): never {
-  throw new TypeError(`scopeguard: ${message}`)
-}
-
-function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)
-  if (Array.isArray(value)) return 'an array'
-  if (value === null) return 'null'
-  return typeof value === 'object' ? 'an object' : String(value)
-}
-
-function stringList(value: unknown, name: string, example: string): string[] {
-  const list = typeof value === 'string' ? [value] : value
-  if (!Array.isArray(list) || list.length === 0 || !list.every((item) => typeof item === 'string' && item !== '')) {
-    fail(`\`${name}\` must be a non-empty string or a non-empty array of strings; got ${show(value)}. Example: ${example}.`)
-  }
-  return [...new Set(list as string[])]
-}
-
-function boolean(value: unknown, name: string, fallback: boolean): boolean {
-  if (value === undefined) return fallback
-  if (typeof value !== 'boolean') fail(`\`${name}\` must be true or false; got ${show(value)}.`)
-  return value
-}
-
-function integer(value: unknown, name: string, fallback: number, min: number, max: number, unit: string): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    fail(`\`${name}\` must be a whole number of ${unit} from ${min} to ${max}; got ${show(value)}.`)
-  }
-  return value
-}
 
 /** Validates `auth()` options once, at construction, with messages that say how to fix them. */
 export function resolveOptions(input: AuthOptions): ResolvedOptions {
@@ -359,6 +356,14 @@ export function resolveOptions(input: AuthOptions): ResolvedOptions {
   const fetchRetryMax = integer(input.fetchRetryMax, 'fetchRetryMax', Math.max(60_000, fetchRetryMin), 0, 86_400_000, 'milliseconds')
   if (fetchRetryMax < fetchRetryMin) fail(`\`fetchRetryMax\` (${fetchRetryMax}) must not be below \`fetchRetryMin\` (${fetchRetryMin}).`)
 
+  const resourceMetadata = resolveResourceMetadata(input.resourceMetadata, allowHttp)
+  const dpop = resolveDpop(input.dpop, resourceMetadata?.resource, allowHttp)
+  const acceptBodyToken = boolean(input.acceptBodyToken, 'acceptBodyToken', false)
+  const acceptQueryToken = boolean(input.acceptQueryToken, 'acceptQueryToken', false)
+  if (dpop.mode === 'required' && (acceptBodyToken || acceptQueryToken)) {
+    fail("`dpop.mode: 'required'` accepts tokens only in the Authorization header (RFC 9449 §7.1); remove `acceptBodyToken` and `acceptQueryToken`.")
+  }
+
   return {
     issuers,
     audiences,
@@ -370,9 +375,9 @@ export function resolveOptions(input: AuthOptions): ResolvedOptions {
     strictRfc9068: boolean(input.strictRfc9068, 'strictRfc9068', false),
     claimChecks,
     scopeClaims,
-    realm: input.realm,
-    acceptBodyToken: boolean(input.acceptBodyToken, 'acceptBodyToken', false),
-    acceptQueryToken: boolean(input.acceptQueryToken, 'acceptQueryToken', false),
+    realm: input.realm ?? 'api',
+    acceptBodyToken,
+    acceptQueryToken,
     maxTokenLength: integer(input.maxTokenLength, 'maxTokenLength', 8192, 16, 1_048_576, 'characters'),
     optional: boolean(input.optional, 'optional', false),
     handleErrors: boolean(input.handleErrors, 'handleErrors', true),
@@ -395,8 +400,11 @@ export function resolveOptions(input: AuthOptions): ResolvedOptions {
     clock: (optionalFunction(input.clock, 'clock', '() => Date.now()') as (() => number) | undefined) ?? Date.now,
     tokenCache: resolveTokenCache(input.tokenCache),
     allowHttp,
-    resourceMetadata: resolveResourceMetadata(input.resourceMetadata, allowHttp),
+    resourceMetadata,
     scopes: resolveScopes(input.scopes),
+    dpop,
+    mtls: resolveMtls(input.mtls),
+    isRevoked: optionalFunction(input.isRevoked, 'isRevoked', '(auth) => denyList.isRevoked(auth.claims)') as ResolvedOptions['isRevoked'],
   }
 }
 
@@ -457,11 +465,6 @@ function resolveTokenCache(value: AuthOptions['tokenCache']): ResolvedOptions['t
     maxBytes: integer(settings.maxBytes, 'tokenCache.maxBytes', 33_554_432, 65_536, 4_294_967_296, 'bytes'),
     ttl: integer(settings.ttl, 'tokenCache.ttl', 300_000, 1000, 86_400_000, 'milliseconds'),
   }
-}
-
-function optionalFunction(value: unknown, name: string, example: string): unknown {
-  if (value !== undefined && typeof value !== 'function') fail(`\`${name}\` must be a function, e.g. ${name}: ${example}; got ${show(value)}.`)
-  return value
 }
 
 function isPrimitive(value: unknown): boolean {

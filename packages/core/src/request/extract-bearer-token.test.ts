@@ -35,7 +35,7 @@ describe('RFC 6750 §2.1: Authorization request header', () => {
     ['Bearer abc==', 'abc==', 'b64token: several trailing "="'],
     ['Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln', 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln', 'a compact JWS'],
   ])('%j → %j (%s)', (value, token) => {
-    expect(extractBearerToken(header(value), HEADER_ONLY)).toEqual({ token, location: 'header' })
+    expect(extractBearerToken(header(value), HEADER_ONLY)).toEqual({ token, location: 'header', scheme: 'Bearer' })
   })
 
   it.each([
@@ -81,7 +81,7 @@ describe('RFC 6750 §2.1: Authorization request header', () => {
   })
 
   it('a single header line given as a list is read', () => {
-    expect(extractBearerToken(header(['Bearer abc']), HEADER_ONLY)).toEqual({ token: 'abc', location: 'header' })
+    expect(extractBearerToken(header(['Bearer abc']), HEADER_ONLY)).toEqual({ token: 'abc', location: 'header', scheme: 'Bearer' })
   })
 
   it.each([
@@ -124,7 +124,7 @@ describe('RFC 6750 §2.2: form-encoded body parameter', () => {
     ['application/x-www-form-urlencoded; charset=utf-8'],
     ['Application/X-WWW-Form-Urlencoded'],
   ])('read from a %j body when enabled', (contentType) => {
-    expect(extractBearerToken(post({ access_token: 'abc' }, contentType), ALL_METHODS)).toEqual({ token: 'abc', location: 'body' })
+    expect(extractBearerToken(post({ access_token: 'abc' }, contentType), ALL_METHODS)).toEqual({ token: 'abc', location: 'body', scheme: 'Bearer' })
   })
 
   it('ignored when acceptBodyToken is false', () => {
@@ -157,7 +157,7 @@ describe('RFC 6750 §2.2: form-encoded body parameter', () => {
 
 describe('RFC 6750 §2.3: URI query parameter', () => {
   it('read when enabled', () => {
-    expect(extractBearerToken(query('/r?x=1&access_token=abc'), ALL_METHODS)).toEqual({ token: 'abc', location: 'query' })
+    expect(extractBearerToken(query('/r?x=1&access_token=abc'), ALL_METHODS)).toEqual({ token: 'abc', location: 'query', scheme: 'Bearer' })
   })
 
   it('percent-encoding is decoded', () => {
@@ -193,11 +193,11 @@ describe('RFC 6750 §2: more than one method → credentials_multiple', () => {
 
   it('a disabled method does not count', () => {
     const request: BearerRequest = { authorization: 'Bearer abc', url: '/r?access_token=def' }
-    expect(extractBearerToken(request, { ...ALL_METHODS, acceptQueryToken: false })).toEqual({ token: 'abc', location: 'header' })
+    expect(extractBearerToken(request, { ...ALL_METHODS, acceptQueryToken: false })).toEqual({ token: 'abc', location: 'header', scheme: 'Bearer' })
   })
 
   it('another scheme in the header is not a bearer credential: the query token is used', () => {
     const request: BearerRequest = { authorization: 'Basic dXNlcjpwYXNz', url: '/r?access_token=abc' }
-    expect(extractBearerToken(request, ALL_METHODS)).toEqual({ token: 'abc', location: 'query' })
+    expect(extractBearerToken(request, ALL_METHODS)).toEqual({ token: 'abc', location: 'query', scheme: 'Bearer' })
   })
 })

@@ -8,13 +8,22 @@ export type TokenLocation = 'header' | 'body' | 'query'
 export interface ExtractedToken {
   readonly token: string
   readonly location: TokenLocation
+  /** The authorization scheme it came with; `Bearer` for the body and the query. */
+  readonly scheme: TokenScheme
 }
+
+/** `Bearer` (RFC 6750) or `DPoP` (RFC 9449 §7.1). */
+export type TokenScheme = 'Bearer' | 'DPoP'
 
 /** Which RFC 6750 §2 methods are accepted, and the length cap. */
 export interface ExtractOptions {
   readonly acceptBodyToken: boolean
   readonly acceptQueryToken: boolean
   readonly maxTokenLength: number
+  /** Accept `Authorization: Bearer` (false when DPoP is required). Default true. */
+  readonly acceptBearerScheme?: boolean
+  /** Accept `Authorization: DPoP` (RFC 9449 §7.1). Default false. */
+  readonly acceptDpopScheme?: boolean
 }
 
 // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token;
@@ -24,6 +33,7 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
 // cannot continue a scheme name (tab, comma, ...) is a malformed Bearer credential, not
 // another scheme.
 const BEARER_SCHEME = /^bearer(?![A-Za-z0-9!#$%&'*+.^_`|~-])/i
+const DPOP_SCHEME = /^dpop(?![A-Za-z0-9!#$%&'*+.^_`|~-])/i
 const FORM_URLENCODED = /^application\/x-www-form-urlencoded(?:\s*;|\s*$)/i
 
 /**
@@ -33,25 +43,31 @@ const FORM_URLENCODED = /^application\/x-www-form-urlencoded(?:\s*;|\s*$)/i
  * one token, or an absurdly long token (checked before any parsing).
  */
 export function extractBearerToken(request: BearerRequest, options: ExtractOptions): ExtractedToken | undefined {
-  const fromHeader = readHeader(request.authorization, options.maxTokenLength)
+  const fromHeader = readHeader(request.authorization, options)
   const fromBody = options.acceptBodyToken ? readBody(request) : undefined
   const fromQuery = options.acceptQueryToken ? readQuery(request.url) : undefined
   const found = (fromHeader === undefined || fromHeader === SCHEME_UNSUPPORTED ? 0 : 1) +
     (fromBody === undefined ? 0 : 1) + (fromQuery === undefined ? 0 : 1)
   // RFC 6750 §2: "Clients MUST NOT use more than one method to transmit the token in each request."
   if (found > 1) throw new Rejection('credentials_multiple', undefined, { note: 'a token in more than one of the header, the body and the query' })
-  if (fromBody !== undefined) return { token: checkLength(fromBody, options.maxTokenLength), location: 'body' }
-  if (fromQuery !== undefined) return { token: checkLength(fromQuery, options.maxTokenLength), location: 'query' }
-  if (fromHeader === SCHEME_UNSUPPORTED) throw new Rejection('scheme_unsupported', undefined, { note: 'the Authorization header uses another scheme than Bearer' })
-  return fromHeader === undefined ? undefined : { token: fromHeader, location: 'header' }
+  if (fromBody !== undefined) return { token: checkLength(fromBody, options.maxTokenLength), location: 'body', scheme: 'Bearer' }
+  if (fromQuery !== undefined) return { token: checkLength(fromQuery, options.maxTokenLength), location: 'query', scheme: 'Bearer' }
+  if (fromHeader === SCHEME_UNSUPPORTED) throw new Rejection('scheme_unsupported', undefined, { note: `the Authorization header uses another scheme than ${acceptedSchemes(options)}` })
+  return fromHeader
+}
+
+function acceptedSchemes(options: ExtractOptions): string {
+  const bearer = options.acceptBearerScheme !== false
+  return options.acceptDpopScheme === true ? (bearer ? 'Bearer or DPoP' : 'DPoP') : 'Bearer'
 }
 
 const SCHEME_UNSUPPORTED = Symbol('scheme unsupported')
 
 function readHeader(
   authorization: BearerRequest['authorization'],
-  maxTokenLength: number,
-): string | typeof SCHEME_UNSUPPORTED | undefined {
+  options: ExtractOptions,
+): ExtractedToken | typeof SCHEME_UNSUPPORTED | undefined {
+  const { maxTokenLength } = options
   let value: string | undefined
   if (typeof authorization === 'string') value = authorization
   else if (authorization !== undefined) {
@@ -59,16 +75,21 @@ function readHeader(
     value = authorization[0]
   }
   if (value === undefined || value.trim() === '') return undefined
-  if (!BEARER_SCHEME.test(value)) return SCHEME_UNSUPPORTED
-  let start = 6
+  let scheme: TokenScheme
+  if (options.acceptBearerScheme !== false && BEARER_SCHEME.test(value)) scheme = 'Bearer'
+  else if (options.acceptDpopScheme === true && DPOP_SCHEME.test(value)) scheme = 'DPoP'
+  else return SCHEME_UNSUPPORTED
+  const end = scheme.length
+  let start = end
   while (value.charCodeAt(start) === 0x20) start++
-  // 1*SP between scheme and token: "Bearer" alone, or "Bearer\tx", is malformed.
-  if (start === 6 || start === value.length) throw new Rejection('authorization_malformed', undefined, { note: '"Bearer" must be followed by one or more spaces and the token' })
+  // 1*SP between scheme and token: "Bearer" alone, or "Bearer\tx", is malformed. RFC 9449
+  // §7.1 gives the DPoP scheme the same token68 syntax.
+  if (start === end || start === value.length) throw new Rejection('authorization_malformed', undefined, { note: `"${scheme}" must be followed by one or more spaces and the token` })
   // The cap applies before any pattern matching, parsing or crypto.
   if (value.length - start > maxTokenLength) throw new Rejection('token_too_long', undefined, { note: `${value.length - start} characters, maxTokenLength is ${maxTokenLength}` })
   const token = value.slice(start)
   if (!B64TOKEN.test(token)) throw new Rejection('authorization_malformed', undefined, { note: 'the token has characters outside RFC 6750 b64token' })
-  return token
+  return { token, location: 'header', scheme }
 }
 
 /** RFC 6750 §2.2: only a single-part urlencoded body, and never with GET. */

@@ -25,6 +25,21 @@ export interface AccessTokenClaims extends JWTPayload {
   scp?: string | string[]
   /** Auth0 RBAC: granted permissions. */
   permissions?: string[]
+  /** RFC 7800 confirmation: the key (RFC 9449 §6.1 `jkt`) or certificate (RFC 8705 §3.1 `x5t#S256`) the token is bound to. */
+  cnf?: { jkt?: string; 'x5t#S256'?: string; [member: string]: unknown }
+}
+
+/**
+ * What a sender-constrained token is bound to, checked on every request: a DPoP key
+ * (RFC 9449 §6) or a client certificate (RFC 8705 §3).
+ */
+export interface TokenBinding {
+  /** The scheme the token is sent with: `DPoP` for a key-bound token, else `Bearer`. */
+  readonly scheme: 'Bearer' | 'DPoP'
+  /** RFC 7638 SHA-256 thumbprint of the DPoP key the request's proof was signed with (`cnf.jkt`). */
+  readonly jkt: string | undefined
+  /** SHA-256 thumbprint of the client certificate the request came with (`cnf["x5t#S256"]`). */
+  readonly x5tS256: string | undefined
 }
 
 /** What a successful authentication leaves on `req.auth` / `ctx.state.auth`. */
@@ -39,4 +54,6 @@ export interface AuthResult {
   readonly claims: AccessTokenClaims
   /** The granted scopes, compared exactly (RFC 6749 §3.3); values outside the scope grammar are left out. */
   readonly scopes: ReadonlySet<string>
+  /** How the token is bound to its sender, as checked for this request; `undefined` for a bearer token. */
+  readonly binding?: TokenBinding
 }
