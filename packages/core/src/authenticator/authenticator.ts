@@ -2,12 +2,15 @@ import { base64url } from 'jose'
 import { processWide } from '../lib/process-wide.js'
 import { keySourceEvents, warnOnce } from './diagnostics.js'
 import { recordVerification } from './telemetry.js'
-import type { AuthResult } from '../token/auth-result.js'
+import type { AccessTokenClaims, AuthResult } from '../token/auth-result.js'
 import type { BearerRequest } from '../request/bearer-request.js'
 import type { ChallengeParams } from '../errors/challenge.js'
 import { AUTH_ERRORS, createAuthError, isAuthError, type AuthError, type AuthErrorCode } from '../errors/errors.js'
 import { extractBearerToken, type TokenLocation, type TokenScheme } from '../request/extract-bearer-token.js'
 import { createSenderCheck, ReplayStoreUnavailableError, type SenderEvidence } from './sender-check.js'
+import { createIntrospectionPath } from './introspection-path.js'
+import { IntrospectionUnavailableError } from '../introspection/introspect.js'
+import { runClaimCheck } from '../token/claim-check.js'
 import { Rejection, type RejectionDetail } from '../errors/rejection.js'
 import { rejectionReason } from '../errors/rejection-reason.js'
 import { unreadScopeClaimsNote } from '../scopes/granted-scopes.js'
@@ -108,6 +111,7 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
   const options = resolveOptions(input)
   const resolver = createKeyResolver(options)
   const sender = createSenderCheck(options)
+  const introspection = createIntrospectionPath(options, resolver)
   const { isRevoked } = options
   // Whether a cached result may be returned as it is: no per-request check applies.
   const noPerRequestChecks = isRevoked === undefined && !sender.acceptsDpop
@@ -174,6 +178,7 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
     if (thrown instanceof Rejection) return error(thrown.code, thrown.cause, thrown.detail, scheme)
     if (thrown instanceof KeysUnavailableError) return error('keys_unavailable', thrown)
     if (thrown instanceof ReplayStoreUnavailableError) return error('replay_store_unavailable', thrown)
+    if (thrown instanceof IntrospectionUnavailableError) return error('introspection_unavailable', thrown)
     if (isAuthError(thrown)) return thrown
     // Anything else is a defect on our side; still never let it echo or crash: report
     // the token as malformed and keep the original for the operator.
@@ -220,12 +225,20 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
     return result
   }
 
+  /** Asks the authorization server about a token (RFC 7662), and runs the `claims` checks on its answer. */
+  async function introspect(token: string): Promise<{ header: undefined; claims: AccessTokenClaims }> {
+    const claims = await (introspection as NonNullable<typeof introspection>).claims(token)
+    for (const [name, check] of options.claimChecks) runClaimCheck(name, check, claims)
+    return { header: undefined, claims }
+  }
+
   /** Verifies a token the cache does not hold, and offers the result to the cache. */
   async function verifyToken(token: string, location: TokenLocation, line: string | undefined, scheme: TokenScheme): Promise<AuthResult> {
     const started = performance.now()
     try {
       const keysBefore = generation()
-      const { header, claims } = await verify(token)
+      const introspected = introspection?.applies(token) === true
+      const { header, claims } = introspected ? await introspect(token) : await verify(token)
       const binding = sender.bindingOf(claims)
       recordVerification((performance.now() - started) / 1000, undefined)
       // Frozen: a cached result is shared by every request that presents the same token.
@@ -236,8 +249,11 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
         claims: Object.freeze(claims),
         scopes: readGrantedScopes(claims, options.scopeClaims),
         binding,
-      }))
-      if (admission?.admit(token)) cache?.set(token, result, keysBefore, line)
+        source: introspected ? 'introspection' : 'jwt',
+      } satisfies AuthResult))
+      // An introspected answer is served from this cache no longer than from the introspection cache.
+      const ttl = introspected ? introspection?.cacheTtl ?? 0 : undefined
+      if (ttl !== 0 && admission?.admit(token)) cache?.set(token, result, keysBefore, line, ttl)
       return result
     } catch (thrown) {
       const err = toAuthError(thrown, scheme)

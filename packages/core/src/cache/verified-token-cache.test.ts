@@ -6,7 +6,7 @@ const NOW = Date.UTC(2030, 0, 1)
 const settings = { maxEntries: 3, maxBytes: 1_000_000, ttl: 60_000, clockTolerance: 5000, maxTokenAge: undefined, clock: () => Date.now() }
 
 function result(claims: Record<string, unknown>, token = 't'): AuthResult {
-  return { token, location: 'header', header: { alg: 'RS256' }, claims: { iss: 'i', aud: 'a', ...claims }, scopes: new Set() }
+  return { token, location: 'header', header: { alg: 'RS256' }, claims: { iss: 'i', aud: 'a', ...claims }, scopes: new Set(), source: 'jwt' }
 }
 
 afterEach(() => {

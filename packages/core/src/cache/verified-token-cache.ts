@@ -94,11 +94,12 @@ export class VerifiedTokenCache {
   /**
    * Remembers a verified token until the earliest of its expiry, maximum age and the TTL,
    * with the `Authorization` line it came in (if any), which {@link find} callers compare.
+   * `ttl` shortens the TTL for this entry (an introspected token's revocation delay).
    */
-  set(token: string, result: AuthResult, generation: number, line?: string): void {
+  set(token: string, result: AuthResult, generation: number, line?: string, ttl?: number): void {
     const now = this.settings.clock()
     const { exp, iat } = result.claims
-    let notAfter = now + this.settings.ttl
+    let notAfter = now + Math.min(this.settings.ttl, ttl ?? Infinity)
     if (typeof exp === 'number') notAfter = Math.min(notAfter, exp * 1000 + this.settings.clockTolerance)
     if (this.settings.maxTokenAge !== undefined && typeof iat === 'number') {
       notAfter = Math.min(notAfter, iat * 1000 + this.settings.maxTokenAge + this.settings.clockTolerance)

@@ -9,9 +9,11 @@ import type { AuthResult } from '../token/auth-result.js'
 import { DEFAULT_ALGORITHMS, HMAC_ALGORITHMS } from './algorithms.js'
 import { resolveDpop, resolveMtls, type DpopOptions, type MtlsOptions, type ResolvedDpop, type ResolvedMtls } from './sender-options.js'
 import { boolean, fail, integer, optionalFunction, show, stringList } from './validate.js'
+import { resolveIntrospection, type IntrospectionOptions, type ResolvedIntrospection } from './introspection-options.js'
 
 export { DEFAULT_ALGORITHMS, HMAC_ALGORITHMS } from './algorithms.js'
 export type { DpopOptions, MtlsOptions, ResolvedDpop, ResolvedMtls } from './sender-options.js'
+export type { IntrospectionOptions, ResolvedIntrospection } from './introspection-options.js'
 
 
 /** Options of `auth()` in every adapter. */
@@ -177,6 +179,13 @@ export interface AuthOptions {
    * than `fetchTimeout`, the request gets 503 with `Retry-After`. Default: none.
    */
   isRevoked?: (auth: AuthResult) => boolean | Promise<boolean>
+  /**
+   * Token introspection (RFC 7662) for tokens the API cannot verify itself: opaque tokens, or
+   * every token with `tokens: 'all'`. Answers are cached for at most `cache.ttl` (default 60 s)
+   * and never past the token's `exp`. When the endpoint is down, slow or answers garbage, the
+   * request gets 503 with `Retry-After`, never 401. Default: none (only JWTs are accepted).
+   */
+  introspection?: IntrospectionOptions
 }
 
 /** Options after validation, with defaults applied. */
@@ -223,6 +232,7 @@ export interface ResolvedOptions {
   readonly dpop: ResolvedDpop
   readonly mtls: ResolvedMtls
   readonly isRevoked: ((auth: AuthResult) => boolean | Promise<boolean>) | undefined
+  readonly introspection: ResolvedIntrospection | undefined
 }
 
 const KNOWN_OPTIONS = new Set<string>([
@@ -231,7 +241,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'maxTokenLength', 'optional', 'handleErrors', 'unavailableStatus', 'retryAfter', 'fetchTimeout',
   'maxResponseBytes', 'jwksCacheMaxAge', 'jwksCooldown', 'allowHttp', 'getKey', 'jwksStaleIfError',
   'metadataCacheMaxAge', 'fetchRetryMin', 'fetchRetryMax', 'followRedirects', 'fetch', 'onEvent', 'warnings', 'clock', 'tokenCache',
-  'resourceMetadata', 'scopes', 'dpop', 'mtls', 'isRevoked',
+  'resourceMetadata', 'scopes', 'dpop', 'mtls', 'isRevoked', 'introspection',
 ])
 
 /** Validates `auth()` options once, at construction, with messages that say how to fix them. */
@@ -404,6 +414,7 @@ export function resolveOptions(input: AuthOptions): ResolvedOptions {
     scopes: resolveScopes(input.scopes),
     dpop,
     mtls: resolveMtls(input.mtls),
+    introspection: resolveIntrospection(input.introspection, issuers, allowHttp),
     isRevoked: optionalFunction(input.isRevoked, 'isRevoked', '(auth) => denyList.isRevoked(auth.claims)') as ResolvedOptions['isRevoked'],
   }
 }

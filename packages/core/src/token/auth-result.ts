@@ -48,8 +48,10 @@ export interface AuthResult {
   readonly token: string
   /** Where the token was found (RFC 6750 §2). */
   readonly location: TokenLocation
-  /** The verified JWS protected header. */
-  readonly header: JWTHeaderParameters
+  /** The verified JWS protected header; `undefined` for a token the authorization server introspected. */
+  readonly header: JWTHeaderParameters | undefined
+  /** How the token was checked: `jwt`, verified here with the issuer's keys; `introspection`, by asking the authorization server (RFC 7662). */
+  readonly source: 'jwt' | 'introspection'
   /** The verified claims. */
   readonly claims: AccessTokenClaims
   /** The granted scopes, compared exactly (RFC 6749 §3.3); values outside the scope grammar are left out. */
