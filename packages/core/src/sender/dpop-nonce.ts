@@ -49,7 +49,9 @@ interface Window {
  *
  * No state is shared between instances: several instances of an API accept each other's
  * nonces only when given the same `secret`. Without one, each instance draws its own random
- * secret, which is right for a single instance only.
+ * secret, which is right for a single instance only. Their clocks must also agree to well
+ * within `lifetime`: a nonce of a window another instance has not reached yet is refused
+ * there (the client then gets that instance's nonce and retries, RFC 9449 §9).
  *
  * @throws TypeError when `secret` is shorter than 32 bytes, `lifetime` is not a positive
  *   number of seconds, or `clock` is not a function.

@@ -73,7 +73,7 @@ const KEY_TYPES: ReadonlyMap<string, KeyType> = new Map<string, KeyType>([
 const PUBLIC_MEMBERS = { RSA: ['e', 'kty', 'n'], EC: ['crv', 'kty', 'x', 'y'], OKP: ['crv', 'kty', 'x'] } as const
 // RFC 7518 §6.2.2, §6.3.2, §6.4 and RFC 8037 §2: members only a private or symmetric key has.
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k']
-// jti is kept in the replay store: bounded, though 96 bits of entropy (§11.1) need ~16 characters.
+// jti goes into the replay store, so it is bounded; §4.2's 96 random bits or UUID need 16 to 36 characters.
 const MAX_JTI_LENGTH = 256
 const PROOF_TYPE = 'dpop+jwt'
 
