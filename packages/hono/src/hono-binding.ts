@@ -1,5 +1,5 @@
 import type { AuthResult } from '@scopeguard/core'
-import { nodeAuthorization, type NodeRequestLike, type RequestBinding } from '@scopeguard/core/adapter'
+import { nodeAuthorization, type NodeRequestLike, peerCertificateDer, type RequestBinding } from '@scopeguard/core/adapter'
 import type { Context } from 'hono'
 
 /**
@@ -76,6 +76,9 @@ export const honoBinding: RequestBinding<Context> = {
     c.set('auth', result as AuthResult)
   },
   resultName: "c.get('auth')",
-  // Read only for a request refused for want of a token (is it a CORS preflight?).
+  // Read for a CORS preflight refused for want of a token, and for DPoP proofs.
   header: (c, name) => c.req.raw.headers.get(name) ?? undefined,
+  // On Node (@hono/node-server) the TLS socket is `c.env.incoming.socket`; other runtimes
+  // expose no client certificate, so certificate-bound tokens are refused there.
+  clientCertificate: (c) => peerCertificateDer((c.env as { incoming?: { socket?: unknown } } | undefined)?.incoming?.socket),
 }

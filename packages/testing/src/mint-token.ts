@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { SignJWT, type JWTHeaderParameters, type JWTPayload } from 'jose'
+import { certificateThumbprint } from './certificate-thumbprint.js'
+import { dropUndefined } from './lib/drop-undefined.js'
 import type { SigningKey } from './signing-key.js'
 
 /** How the granted scopes are written into the token. */
@@ -33,6 +35,18 @@ export interface TokenOptions {
   header?: Readonly<Record<string, unknown>>
   /** The "current time" the token is minted at, seconds since the epoch. Default: now. */
   now?: number
+  /**
+   * Binds the token to a DPoP key (RFC 9449 §6.1): `cnf: { jkt: key.thumbprint }`. Any
+   * object with the key's RFC 7638 `thumbprint` fits, e.g. from `generateDpopKey()`.
+   * The token stays `typ: at+jwt`. Default: not bound.
+   */
+  dpop?: { readonly thumbprint: string }
+  /**
+   * Binds the token to a client certificate (RFC 8705 §3.1): `cnf: { 'x5t#S256': … }`, the
+   * SHA-256 thumbprint of the certificate's DER bytes. DER bytes or a PEM string, e.g.
+   * `der` or `certPem` of `generateClientCertificate()`. Default: not bound.
+   */
+  certificate?: Uint8Array | string
 }
 
 /** Builds the claims of a token as {@link TokenOptions} describes. */
@@ -48,6 +62,8 @@ export function tokenClaims(issuer: string, defaultAudience: string | string[], 
     exp: now + (options.expiresIn ?? 300),
     jti: randomUUID(),
   }
+  const cnf = confirmation(options)
+  if (cnf !== undefined) claims.cnf = cnf
   if (options.scope !== undefined) {
     const style = options.scopeStyle ?? 'scope'
     if (style === 'scope') claims.scope = scopes.join(' ')
@@ -64,6 +80,11 @@ export async function signToken(key: SigningKey, claims: JWTPayload, header: Rea
   return new SignJWT(claims).setProtectedHeader(protectedHeader).sign(key.privateKey)
 }
 
-function dropUndefined(record: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined))
+// RFC 7800 §3.1: one `cnf` claim holds every confirmation method the token is bound by.
+function confirmation(options: TokenOptions): Record<string, string> | undefined {
+  if (options.dpop === undefined && options.certificate === undefined) return undefined
+  const cnf: Record<string, string> = {}
+  if (options.dpop !== undefined) cnf.jkt = options.dpop.thumbprint
+  if (options.certificate !== undefined) cnf['x5t#S256'] = certificateThumbprint(options.certificate)
+  return cnf
 }

@@ -113,8 +113,6 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
   const sender = createSenderCheck(options)
   const introspection = createIntrospectionPath(options, resolver)
   const { isRevoked } = options
-  // Whether a cached result may be returned as it is: no per-request check applies.
-  const noPerRequestChecks = isRevoked === undefined && !sender.acceptsDpop
   const verify = createAccessTokenVerifier(options, resolver)
   const generation = resolver.generation ?? (() => 0)
   const cache = options.tokenCache === undefined
@@ -282,7 +280,8 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
       let cached = headerOnly && line !== undefined ? cache?.find(line, generation()) : undefined
       if (cached !== undefined && line !== undefined && cached.line === line) {
         const { result } = cached
-        if (noPerRequestChecks || (result.binding === undefined && isRevoked === undefined && !isDpopLine(line))) return result
+        // No per-request check applies to a bearer token sent as one, without isRevoked.
+        if (result.binding === undefined && isRevoked === undefined && !isDpopLine(line)) return result
         return checked(result, isDpopLine(line) ? 'DPoP' : 'Bearer', evidence, native)
       }
       let found
@@ -304,7 +303,6 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
         const { result } = cached
         return checked(result.location === found.location ? result : own(Object.freeze({ ...result, location: found.location })), found.scheme, evidence, native)
       }
-      if (noPerRequestChecks) return verifyToken(found.token, found.location, foundLine, found.scheme)
       return verifyToken(found.token, found.location, foundLine, found.scheme).then((result) => checked(result, found.scheme, evidence, native))
     },
     async authenticate(request) {
