@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 const root = resolve(import.meta.dirname, '..')
-const packages = ['core', 'express', 'fastify', 'hono', 'koa', 'node', 'testing']
+const packages = ['core', 'express', 'fastify', 'hono', 'koa', 'node', 'redis', 'testing']
 // pnpm exports its settings as npm_config_* variables, which npm then warns about.
 const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.toLowerCase().startsWith('npm_config_')))
 const run = (command, args, cwd) => execFileSync(command, args, { cwd, stdio: 'inherit', env: { ...env, NODE_NO_WARNINGS: '1' } })
@@ -38,12 +38,12 @@ try {
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true, version: '1.0.0' }))
   // The tarballs satisfy each other's "@scopeguard/core": "^0.1.0", so nothing comes from the registry but the peers.
   run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...files.map((f) => f.replace('./', '../')),
-    'express@5', 'koa@3', '@koa/router@15', 'fastify@5', 'hono@4', '@types/express@5', '@types/koa@3', '@types/koa__router', '@types/node@20', 'typescript@5.9', 'jest@30'], app)
+    'express@5', 'koa@3', '@koa/router@15', 'fastify@5', 'hono@4', 'redis@6', '@types/express@5', '@types/koa@3', '@types/koa__router', '@types/node@20', 'typescript@5.9', 'jest@30'], app)
 
   console.log('\n# require() from CommonJS')
   run('node', ['-e', `
     const assert = require('node:assert')
-    for (const name of ['core', 'express', 'fastify', 'hono', 'koa', 'node', 'testing']) assert.ok(Object.keys(require('@scopeguard/' + name)).length > 0, name)
+    for (const name of ['core', 'express', 'fastify', 'hono', 'koa', 'node', 'redis', 'testing']) assert.ok(Object.keys(require('@scopeguard/' + name)).length > 0, name)
     assert.strictEqual(typeof require('@scopeguard/express').requireScopes, 'function')
     assert.strictEqual(typeof require('@scopeguard/koa').auth, 'function')
     assert.strictEqual(typeof require('@scopeguard/testing').createFakeIssuer, 'function')
@@ -86,6 +86,37 @@ try {
       server.closeAllConnections(); server.close(); await issuer.close()
     }
     console.log('ok: mixed copies')`], app)
+
+  // DPoP from the installed packages: a bound token with a proof from the testing kit is
+  // accepted once, refused as a bearer token and when replayed (RFC 9449).
+  console.log('\n# DPoP-bound tokens')
+  run('node', ['--input-type=module', '-e', `
+    import assert from 'node:assert'
+    import express from 'express'
+    import { auth } from '@scopeguard/express'
+    import { createRedisReplayStore } from '@scopeguard/redis'
+    import { createDpopProof, createFakeIssuer, generateDpopKey } from '@scopeguard/testing'
+    assert.strictEqual(typeof createRedisReplayStore, 'function')
+    const issuer = await createFakeIssuer()
+    const app = express()
+    app.use(auth({ issuer: issuer.url, audience: issuer.audience, dpop: { origin: 'https://api.example.com' } }))
+    app.get('/me', (req, res) => { res.json(req.auth.binding) })
+    const server = app.listen(0, '127.0.0.1')
+    await new Promise((resolve) => server.once('listening', resolve))
+    try {
+      const url = 'http://127.0.0.1:' + server.address().port + '/me'
+      const key = await generateDpopKey()
+      const token = await issuer.token({ dpop: key })
+      const proof = await createDpopProof({ key, method: 'GET', url: 'https://api.example.com/me', accessToken: token })
+      const ok = await fetch(url, { headers: { authorization: 'DPoP ' + token, dpop: proof } })
+      assert.strictEqual(ok.status, 200)
+      assert.deepStrictEqual(await ok.json(), { scheme: 'DPoP', jkt: key.thumbprint })
+      assert.strictEqual((await fetch(url, { headers: { authorization: 'DPoP ' + token, dpop: proof } })).status, 401)
+      assert.strictEqual((await fetch(url, { headers: { authorization: 'Bearer ' + token } })).status, 401)
+    } finally {
+      server.closeAllConnections(); server.close(); await issuer.close()
+    }
+    console.log('ok: DPoP')`], app)
 
   // The same protected-route test under node:test and Jest (CommonJS), through the testing kit.
   const kitTest = (framework) => `
