@@ -1,4 +1,4 @@
-import type { AuthOptions } from '@scopeguard/core'
+import { DEFAULT_ALGORITHMS, type AuthOptions } from '@scopeguard/core'
 import { createFakeIssuer, parseChallenge, type FakeIssuer } from '@scopeguard/testing'
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -81,6 +81,9 @@ describe.each(CALENDAR_ADAPTERS)('$name: RFC 9728 protected resource metadata on
       bearer_methods_supported: ['header'],
       resource_name: 'Calendar API',
       resource_documentation: 'https://docs.example.com/calendar',
+      // The resource gives DPoP its origin, so DPoP is accepted and advertised (RFC 9449).
+      dpop_signing_alg_values_supported: [...DEFAULT_ALGORITHMS],
+      dpop_bound_access_tokens_required: false,
     })
   })
 
@@ -189,7 +192,7 @@ describe.each(CALENDAR_ADAPTERS)('$name: metadata paths follow the configured re
     expect((await request(listener).get(`${WELL_KNOWN}/api/calendar`)).status).toBe(200)
     const denied = await request(listener).get(`${API_PATH}/appointments`)
     // The metadata's resource gives DPoP its origin, so DPoP is offered too (RFC 9449 §7.2).
-    expect(denied.headers['www-authenticate']).toMatch(/^Bearer realm="api", DPoP realm="api", algs="[A-Z0-9 ]+"$/)
+    expect(denied.headers['www-authenticate']).toMatch(/^Bearer realm="api", DPoP realm="api", algs="[A-Za-z0-9 ]+"$/)
   })
 
   it('without resourceMetadata the well-known path is an ordinary (protected) path', async () => {

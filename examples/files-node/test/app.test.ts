@@ -76,6 +76,9 @@ describe('files API on node:http', () => {
       authorization_servers: [issuer.url],
       scopes_supported: ['read:files', 'write:files', 'delete:files', 'admin'],
       bearer_methods_supported: ['header'],
+      // DPoP-bound tokens are accepted too: the resource is the origin their proofs name.
+      dpop_signing_alg_values_supported: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'],
+      dpop_bound_access_tokens_required: false,
     })
   })
 

@@ -142,7 +142,7 @@ describe('errors for the application: handleErrors: false', () => {
     fastify.get('/projects', { preHandler: requireScopes('read') }, async () => [])
     const res = await fastify.inject({ url: '/projects', headers: bearer('other') })
     expect(res.statusCode).toBe(403)
-    expect(res.headers['www-authenticate']).toMatch(/^Bearer error="insufficient_scope", .*scope="read"$/)
+    expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="api", error="insufficient_scope", .*scope="read"$/)
     expect(res.json()).toMatchObject({ statusCode: 403, code: 'scope_insufficient' })
   })
 

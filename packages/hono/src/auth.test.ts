@@ -41,7 +41,8 @@ describe('hono: auth().requireScopes(), one middleware per guarded route', () =>
     expect(await (await hono.request('/health')).json()).toEqual({ ok: true, authenticated: false })
     const missing = await hono.request('/appointments')
     expect(missing.status).toBe(401)
-    expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="calendar"')
+    // A route guard's 401 names the scope its route needs (RFC 6750 §3).
+    expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="calendar", scope="read:appointments"')
     expect(missing.headers.get('cache-control')).toBe('no-store')
     expect(await missing.json()).toEqual({ error: 'unauthorized', error_description: 'A bearer access token is required' })
     const headers = bearer('read:appointments')

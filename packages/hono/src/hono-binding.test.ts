@@ -64,7 +64,7 @@ describe('RFC 6750 §3.1: repeated Authorization lines, per runtime', () => {
     headers.append('Authorization', first)
     const res = await app().request('/me', { headers })
     expect(res.status).toBe(401)
-    expect(challenge(res)).toBe('Bearer')
+    expect(challenge(res)).toBe('Bearer realm="api"')
     // In optional mode that is an anonymous request: the token in the second line is not used.
     expect(await (await app({ optional: true }).request('/me', { headers })).json()).toEqual({ sub: null })
   })
@@ -95,7 +95,7 @@ describe('RFC 6750 §2.2 / §2.3: body and query tokens', () => {
   it('a JSON body is not a form body: its access_token is no credential', async () => {
     const res = await app(open).request('/notes', form(JSON.stringify({ access_token: token('read:appointments') }), 'application/json'))
     expect(res.status).toBe(401)
-    expect(challenge(res)).toBe('Bearer')
+    expect(challenge(res)).toBe('Bearer realm="api"')
   })
 
   it('without acceptBodyToken the body is left unread and its token ignored', async () => {
@@ -143,7 +143,7 @@ describe('replies keep what earlier middleware prepared', () => {
     const res = await hono.request('/me')
     expect(res.status).toBe(401)
     expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example')
-    expect(res.headers.get('www-authenticate')).toBe('Bearer')
+    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="api"')
   })
 
   it("a CORS preflight goes on to Hono's cors() registered after auth(); the request it precedes still needs a token", async () => {
@@ -168,7 +168,7 @@ describe('replies keep what earlier middleware prepared', () => {
     expect(res.status).toBe(401)
     expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example')
     expect(res.headers.get('access-control-expose-headers')).toBe('WWW-Authenticate')
-    expect(res.headers.get('www-authenticate')).toBe('Bearer')
+    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="api"')
   })
 
   it('a bearer token is never echoed', async () => {

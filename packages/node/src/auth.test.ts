@@ -2,7 +2,7 @@ import { generateKeyPairSync, sign } from 'node:crypto'
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest'
-import type { AuthOptions } from '@scopeguard/core'
+import { DEFAULT_ALGORITHMS, type AuthOptions } from '@scopeguard/core'
 import { auth, type NodeAuthOptions } from './auth.js'
 import { authOf, requireAuth } from './auth-result-store.js'
 import { defineScopes } from './define-scopes.js'
@@ -124,7 +124,8 @@ describe('authenticate.protect(handler): a bare createServer()', () => {
   it('RFC 9728: serves the metadata document its challenges name (GET, HEAD, preflight), before authenticating', async () => {
     const get = await serve(auth(options({ resourceMetadata: { resource: API } })).protect(['read:files'], hello))
     const missing = await get('/files')
-    expect(missing.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="https://api.example.com${METADATA_PATH}"`)
+    const challenge = `realm="api", scope="read:files", resource_metadata="https://api.example.com${METADATA_PATH}"`
+    expect(missing.headers.get('www-authenticate')).toBe(`Bearer ${challenge}, DPoP ${challenge}, algs="${DEFAULT_ALGORITHMS.join(' ')}"`)
     const metadata = await get(METADATA_PATH, { headers: { authorization: 'Bearer not-a-jwt' } })
     expect(metadata.status).toBe(200)
     expect(metadata.json()).toMatchObject({ resource: API, authorization_servers: [ISSUER] })
@@ -228,7 +229,7 @@ describe('auth(): the connect-style middleware (connect, polka, router)', () => 
     const guarded = mount('', authenticate.requireScopes('read:files'), hello)
     const get = await serve((req, res) => (req.url === '/files' ? guarded(req, res) : hello(req, res)))
     expect((await get('/health')).json()).toEqual({ sub: null })
-    expect((await get('/files')).headers.get('www-authenticate')).toBe('Bearer realm="files"')
+    expect((await get('/files')).headers.get('www-authenticate')).toBe('Bearer realm="files", scope="read:files"')
     expect((await get('/files', { headers: bearer('read:files') })).json()).toEqual({ sub: 'alice' })
   })
 

@@ -3,7 +3,7 @@ export type { EndpointFault, FakeIssuer, FakeIssuerOptions, IssuerEndpoint } fro
 export type { BadTokens } from './bad-tokens.js'
 export { signToken, tokenClaims } from './mint-token.js'
 export type { ScopeStyle, TokenOptions } from './mint-token.js'
-export { parseChallenge } from './parse-challenge.js'
+export { parseChallenge, parseChallenges } from './parse-challenge.js'
 export type { ParsedChallenge } from './parse-challenge.js'
 export { generateSigningKey } from './signing-key.js'
 export type { SigningAlgorithm, SigningKey } from './signing-key.js'

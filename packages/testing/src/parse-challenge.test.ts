@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseChallenge } from './parse-challenge.js'
+import { parseChallenge, parseChallenges } from './parse-challenge.js'
 
 describe('parseChallenge', () => {
   it.each([
@@ -24,5 +24,20 @@ describe('parseChallenge', () => {
     ['Bearer error="x" scope="y"', /malformed/],
   ])('rejects %j', (header, message) => {
     expect(() => parseChallenge(header)).toThrow(message)
+  })
+})
+
+describe('parseChallenges', () => {
+  it('RFC 9449 §7.1: reads a Bearer and a DPoP challenge in one value', () => {
+    expect(parseChallenges('Bearer realm="api", DPoP realm="api", error="invalid_dpop_proof", algs="ES256 PS256"')).toEqual([
+      { scheme: 'Bearer', params: { realm: 'api' } },
+      { scheme: 'DPoP', params: { realm: 'api', error: 'invalid_dpop_proof', algs: 'ES256 PS256' } },
+    ])
+    expect(parseChallenge('Bearer realm="api", DPoP algs="ES256"', 'dpop').params).toEqual({ algs: 'ES256' })
+    expect(() => parseChallenge('Bearer realm="api"', 'DPoP')).toThrow(/no DPoP challenge/)
+  })
+
+  it('a challenge with no parameters followed by another is read too', () => {
+    expect(parseChallenges('Bearer, DPoP algs="ES256"').map((c) => c.scheme)).toEqual(['Bearer', 'DPoP'])
   })
 })

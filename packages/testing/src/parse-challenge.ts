@@ -6,27 +6,51 @@ export interface ParsedChallenge {
   readonly params: Readonly<Record<string, string>>
 }
 
-const PARAM = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([!#$%&'*+.^_`|~0-9A-Za-z-]+))\s*(?:,\s*|$)/
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+const SCHEME = new RegExp(`^(${TOKEN})(?: +|\\s*,\\s*|$)`)
+const PARAM = new RegExp(`^(${TOKEN})\\s*=\\s*(?:"((?:[^"\\\\]|\\\\.)*)"|(${TOKEN}))\\s*(?:,\\s*|$)`)
+// After a comma, a token followed by a space or the end (not by "=") starts the next challenge.
+const NEXT_CHALLENGE = new RegExp(`^${TOKEN}(?: |$)`)
 
 /**
- * Parses a single-challenge `WWW-Authenticate` value (RFC 9110 §11.6.1 syntax with
- * auth-params), e.g. `Bearer realm="api", error="invalid_token"`. Throws on anything that
- * is not well-formed, so a test asserting on the result also asserts the syntax, and on a
- * repeated parameter (RFC 9110: each parameter name MUST only occur once per challenge).
+ * Parses every challenge of a `WWW-Authenticate` value (RFC 9110 §11.6.1 syntax with
+ * auth-params), e.g. `Bearer realm="api", DPoP realm="api", algs="ES256"` (RFC 9449 §7.1).
+ * Throws on anything that is not well-formed, so a test asserting on the result also asserts
+ * the syntax, and on a parameter repeated within a challenge (RFC 9110: each parameter name
+ * MUST only occur once per challenge).
  */
-export function parseChallenge(header: string | undefined): ParsedChallenge {
+export function parseChallenges(header: string | undefined): ParsedChallenge[] {
   if (typeof header !== 'string') throw new TypeError('parseChallenge: no WWW-Authenticate header')
-  const head = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)(?: +|$)/.exec(header)
-  if (head === null) throw new TypeError(`parseChallenge: no auth-scheme in ${JSON.stringify(header)}`)
-  const params: Record<string, string> = Object.create(null) as Record<string, string>
-  let rest = header.slice(head[0].length)
+  if (header.trim() === '') throw new TypeError('parseChallenge: no auth-scheme in an empty WWW-Authenticate header')
+  const challenges: ParsedChallenge[] = []
+  let rest = header
   while (rest.length > 0) {
-    const match = PARAM.exec(rest)
-    if (match === null) throw new TypeError(`parseChallenge: malformed parameters ${JSON.stringify(rest)}`)
-    const name = (match[1] as string).toLowerCase()
-    if (name in params) throw new TypeError(`parseChallenge: parameter ${name} repeated`)
-    params[name] = match[2] !== undefined ? match[2].replace(/\\(.)/g, '$1') : (match[3] as string)
-    rest = rest.slice(match[0].length)
+    const head = SCHEME.exec(rest)
+    if (head === null) throw new TypeError(`parseChallenge: no auth-scheme in ${JSON.stringify(rest)}`)
+    const params: Record<string, string> = Object.create(null) as Record<string, string>
+    rest = rest.slice(head[0].length)
+    while (rest.length > 0 && !NEXT_CHALLENGE.test(rest)) {
+      const match = PARAM.exec(rest)
+      if (match === null) throw new TypeError(`parseChallenge: malformed parameters ${JSON.stringify(rest)}`)
+      const name = (match[1] as string).toLowerCase()
+      if (name in params) throw new TypeError(`parseChallenge: parameter ${name} repeated`)
+      params[name] = match[2] !== undefined ? match[2].replace(/\\(.)/g, '$1') : (match[3] as string)
+      rest = rest.slice(match[0].length)
+    }
+    challenges.push({ scheme: head[1] as string, params })
   }
-  return { scheme: head[1] as string, params }
+  return challenges
+}
+
+/**
+ * Parses a `WWW-Authenticate` value and returns one challenge: the one for `scheme`
+ * (compared case-insensitively), or the first when no scheme is named, e.g. the `Bearer`
+ * challenge of `Bearer realm="api", error="invalid_token"`. Every challenge in the value is
+ * checked for syntax; throws when the named scheme is not there.
+ */
+export function parseChallenge(header: string | undefined, scheme?: string): ParsedChallenge {
+  const challenges = parseChallenges(header)
+  const found = scheme === undefined ? challenges[0] : challenges.find((c) => c.scheme.toLowerCase() === scheme.toLowerCase())
+  if (found === undefined) throw new TypeError(`parseChallenge: no ${scheme ?? ''} challenge in ${JSON.stringify(header)}`)
+  return found
 }
