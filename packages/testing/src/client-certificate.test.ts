@@ -42,6 +42,9 @@ describe('generateClientCertificate', () => {
     const short = new X509Certificate((await generateClientCertificate({ commonName: 'svc-a', validFor: 60 })).certPem)
     expect(short.subject).toBe('CN=svc-a')
     expect(Date.parse(short.validTo) - Date.now()).toBeLessThanOrEqual(60_000)
+    // A long name takes the DER long length forms (0x81, 0x82) in the name and around it.
+    const long = 'x'.repeat(300)
+    expect(new X509Certificate((await generateClientCertificate({ commonName: long })).certPem).subject).toBe(`CN=${long}`)
     await expect(generateClientCertificate({ validFor: 0 })).rejects.toThrow(TypeError)
     await expect(generateClientCertificate({ commonName: '' })).rejects.toThrow(TypeError)
   })

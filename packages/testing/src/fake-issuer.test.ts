@@ -100,7 +100,7 @@ describe('createFakeIssuer', () => {
     expect((await getJson(issuer.jwksUri)).body).toHaveProperty('keys')
     expect(issuer.requests.jwks).toBe(2)
     issuer.resetCounts()
-    expect(issuer.requests).toEqual({ discovery: 0, jwks: 0, introspection: 0, revocation: 0 })
+    expect(issuer.requests).toEqual({ discovery: 0, jwks: 0 })
   })
 
   it('a hanging endpoint never answers, a reset one drops the connection, and close() ends both', async () => {

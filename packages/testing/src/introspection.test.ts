@@ -230,9 +230,11 @@ describe('revocation (RFC 7009)', () => {
     expect((await introspect(issuer, opaque)).body).toEqual({ active: false })
     expect((await introspect(issuer, jwt)).body).toEqual({ active: false })
     expect(issuer.isRevoked(jwt)).toBe(true)
-    expect(issuer.requests).toEqual({ discovery: 0, jwks: 0, introspection: 2, revocation: 3 })
+    expect(issuer.requests).toMatchObject({ discovery: 0, jwks: 0, introspection: 2, revocation: 3 })
+    // Not enumerable, so assertions on the whole object written before these endpoints still hold.
+    expect(issuer.requests).toEqual({ discovery: 0, jwks: 0 })
     issuer.resetCounts()
-    expect(issuer.requests).toEqual({ discovery: 0, jwks: 0, introspection: 0, revocation: 0 })
+    expect([issuer.requests.introspection, issuer.requests.revocation]).toEqual([0, 0])
   })
 
   it('issuer.revoke() revokes without HTTP; the endpoint needs client authentication', async () => {
