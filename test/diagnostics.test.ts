@@ -1,5 +1,5 @@
 import { format } from 'node:util'
-import { createFakeIssuer, type FakeIssuer } from '@scopeguard/testing'
+import { createFakeIssuer, generateDpopKey, type FakeIssuer } from '@scopeguard/testing'
 import createDebug from 'debug'
 import request from 'supertest'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -65,6 +65,25 @@ describe('warnings for misconfigurations', () => {
       await request(listener).get('/appointments').set('Authorization', `Bearer ${token}`).expect(403)
     })
     expect(warnings.map((warning) => warning.message)).toContainEqual(expect.stringMatching(/carries 'permissions', which scopeClaims does not read.*scopeClaims: \['scope', 'scp', 'permissions'\]/))
+  })
+
+  it('DPoP-bound tokens while DPoP has no origin: the warning says to set dpop.origin', async () => {
+    const warnings = await warningsDuring(async () => {
+      const listener = app.app({ issuer: issuer.url, audience: 'https://api.example.com' })
+      const token = await issuer.token({ dpop: await generateDpopKey() })
+      await request(listener).get('/me').set('Authorization', `Bearer ${token}`).expect(401)
+    })
+    expect(warnings.map((warning) => (warning as Error & { code?: string }).code)).toEqual(['SCOPEGUARD_DPOP_ORIGIN'])
+    expect(warnings[0]?.message).toMatch(/set dpop\.origin/)
+  })
+
+  it('an introspection endpoint refusing the API: the warning names the endpoint and the status', async () => {
+    const warnings = await warningsDuring(async () => {
+      const listener = app.app({ issuer: issuer.url, audience: issuer.audience, introspection: { clientId: issuer.client.clientId, clientSecret: 'not-the-secret' } })
+      await request(listener).get('/me').set('Authorization', `Bearer ${issuer.opaqueToken()}`).expect(503)
+    })
+    expect(warnings.map((warning) => (warning as Error & { code?: string }).code)).toEqual(['SCOPEGUARD_INTROSPECTION_UNAVAILABLE'])
+    expect(warnings[0]?.message).toContain(issuer.introspectionEndpoint)
   })
 
   it('warnings: false silences them', async () => {

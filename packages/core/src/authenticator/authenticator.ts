@@ -1,6 +1,7 @@
 import { base64url } from 'jose'
 import { processWide } from '../lib/process-wide.js'
 import { keySourceEvents, warnOnce } from './diagnostics.js'
+import { describeErrorChain } from '../lib/error-chain.js'
 import { recordVerification } from './telemetry.js'
 import type { AccessTokenClaims, AuthResult } from '../token/auth-result.js'
 import type { BearerRequest } from '../request/bearer-request.js'
@@ -223,6 +224,20 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
     return result
   }
 
+  /**
+   * A process warning (once per cause) when the configuration, not the client, makes requests
+   * fail: the introspection endpoint cannot be used, or DPoP-bound tokens arrive while DPoP
+   * has no origin to check their proofs against.
+   */
+  function warnAboutSetup(err: AuthError): void {
+    if (!options.warnings) return
+    if (err.code === 'introspection_unavailable') {
+      warnOnce(true, 'SCOPEGUARD_INTROSPECTION_UNAVAILABLE', `scopeguard: token introspection failed, so requests with tokens it checks get 503: ${describeErrorChain(err.cause?.cause)}`)
+    } else if (err.code === 'token_binding_unsupported' && err.cause?.claim === 'cnf.jkt' && options.dpop.mode !== 'off') {
+      warnOnce(true, 'SCOPEGUARD_DPOP_ORIGIN', 'scopeguard: a DPoP-bound token was refused because DPoP proofs cannot be checked: set dpop.origin (or resourceMetadata.resource) to the URL clients call.')
+    }
+  }
+
   /** Asks the authorization server about a token (RFC 7662), and runs the `claims` checks on its answer. */
   async function introspect(token: string): Promise<{ header: undefined; claims: AccessTokenClaims }> {
     const claims = await (introspection as NonNullable<typeof introspection>).claims(token)
@@ -256,6 +271,7 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
     } catch (thrown) {
       const err = toAuthError(thrown, scheme)
       recordVerification((performance.now() - started) / 1000, err)
+      warnAboutSetup(err)
       throw err
     }
   }
