@@ -37,7 +37,7 @@ describe.each(EXPRESS)('req.auth on $name', ({ express }) => {
     const app = express()
     app.use(newAuth())
     app.get('/me', (req, res) => {
-      res.json({ sub: req.auth.claims.sub })
+      res.json({ sub: scopeguardExpress.requireAuth(req).claims.sub })
     })
     const tokens = await Promise.all(['alice', 'bob', 'carol'].map((sub) => token(sub)))
     // Three rounds: the first verifies, the next ones come from the cache.
@@ -56,7 +56,7 @@ describe.each(EXPRESS)('req.auth on $name', ({ express }) => {
     })
     app.use(newAuth())
     app.get('/me', (req, res) => {
-      res.json({ sub: req.auth.claims.sub })
+      res.json({ sub: scopeguardExpress.requireAuth(req).claims.sub })
     })
     await request(app).get('/me').set('Authorization', `Bearer ${await token('alice')}`).expect(200, { sub: 'alice' })
     await request(app).get('/open').set('Authorization', `Bearer ${await token('alice')}`).expect(200, { auth: 'none' })
@@ -66,7 +66,7 @@ describe.each(EXPRESS)('req.auth on $name', ({ express }) => {
     const app = express()
     const calendar = express()
     calendar.get('/appointments', requireScopes('read:appointments'), (req, res) => {
-      res.json({ sub: req.auth.claims.sub })
+      res.json({ sub: scopeguardExpress.requireAuth(req).claims.sub })
     })
     app.use(newAuth())
     app.use('/calendar', calendar)
@@ -81,7 +81,7 @@ describe.each(EXPRESS)('req.auth on $name', ({ express }) => {
     guarded.use(newAuth())
     app.use(guarded) // no route of its own: every request falls through to the parent
     app.get('/me', requireScopes('read:appointments'), (req, res) => {
-      res.json({ sub: req.auth.claims.sub })
+      res.json({ sub: scopeguardExpress.requireAuth(req).claims.sub })
     })
     await request(app).get('/me').set('Authorization', `Bearer ${await token('alice')}`).expect(200, { sub: 'alice' })
   })
@@ -90,7 +90,7 @@ describe.each(EXPRESS)('req.auth on $name', ({ express }) => {
     const app = express()
     app.use(newAuth())
     app.get('/me', (req, res) => {
-      const fromAuth = req.auth.claims.sub
+      const fromAuth = scopeguardExpress.requireAuth(req).claims.sub
       const record = req as unknown as Record<string, unknown>
       record.auth = { replaced: true }
       const replaced = record.auth
@@ -108,7 +108,7 @@ describe.each(EXPRESS)('req.auth on $name', ({ express }) => {
     const app = express()
     app.use(newAuth())
     app.get('/me', (req, res) => {
-      res.json({ own: Object.prototype.hasOwnProperty.call(req, 'auth'), listed: Object.keys(req).includes('auth'), sub: req.auth.claims.sub })
+      res.json({ own: Object.prototype.hasOwnProperty.call(req, 'auth'), listed: Object.keys(req).includes('auth'), sub: scopeguardExpress.requireAuth(req).claims.sub })
     })
     await request(app).get('/me').set('Authorization', `Bearer ${await token('alice')}`).expect(200, { own: false, listed: false, sub: 'alice' })
   })

@@ -86,7 +86,7 @@ function expressAuthFirst(options: AuthOptions, policy: CorsPolicy): RequestList
   app.use(scopeguardExpress.auth(options))
   app.use(cors(policy))
   app.get('/appointments', scopeguardExpress.requireScopes('read:appointments'), (req, res) => {
-    res.json({ sub: req.auth.claims.sub, scopes: [...req.auth.scopes] })
+    res.json({ sub: scopeguardExpress.requireAuth(req).claims.sub, scopes: [...scopeguardExpress.requireAuth(req).scopes] })
   })
   return app as unknown as RequestListener
 }
@@ -97,7 +97,7 @@ function expressCorsFirst(options: AuthOptions, policy: CorsPolicy): RequestList
   app.use(cors(policy))
   app.use(scopeguardExpress.auth(options))
   app.get('/appointments', scopeguardExpress.requireScopes('read:appointments'), (req, res) => {
-    res.json({ sub: req.auth.claims.sub, scopes: [...req.auth.scopes] })
+    res.json({ sub: scopeguardExpress.requireAuth(req).claims.sub, scopes: [...scopeguardExpress.requireAuth(req).scopes] })
   })
   return app as unknown as RequestListener
 }
@@ -127,7 +127,7 @@ function koaAuthFirst(options: AuthOptions, policy: CorsPolicy): RequestListener
   const app = new (Koa3 as unknown as typeof Koa)()
   const router = new Router()
   router.get('/appointments', scopeguardKoa.requireScopes('read:appointments'), (ctx) => {
-    ctx.body = { sub: ctx.state.auth.claims.sub, scopes: [...ctx.state.auth.scopes] }
+    ctx.body = { sub: scopeguardKoa.requireAuth(ctx).claims.sub, scopes: [...scopeguardKoa.requireAuth(ctx).scopes] }
   })
   app.use(scopeguardKoa.auth(options))
   app.use(koaCors(policy))

@@ -1,20 +1,33 @@
 import type { AccessTokenClaims, AuthError, AuthErrorCode, AuthResult } from '@scopeguard/core'
-import { auth as expressAuth, defineScopes as defineExpressScopes, requireScopes as expressRequireScopes, type ScopeRequirement } from '@scopeguard/express'
-import { auth as koaAuth, requireScopes as koaRequireScopes } from '@scopeguard/koa'
+import { auth as expressAuth, defineScopes as defineExpressScopes, requireAuth as expressRequireAuth, requireScopes as expressRequireScopes, type ScopeRequirement } from '@scopeguard/express'
+import { auth as koaAuth, requireAuth as koaRequireAuth, requireScopes as koaRequireScopes } from '@scopeguard/koa'
 import type { Request as ExpressRequest, RequestHandler } from 'express'
 import type { DefaultState, Middleware } from 'koa'
 import { describe, expectTypeOf, it } from 'vitest'
 
 // These assertions are checked by `pnpm typecheck` (tsc over test/); at run time they are no-ops.
 describe('public types', () => {
-  it('req.auth is augmented onto Express requests', () => {
-    expectTypeOf<ExpressRequest['auth']>().toEqualTypeOf<AuthResult>()
-    expectTypeOf<ExpressRequest['auth']['claims']['sub']>().toEqualTypeOf<string | undefined>()
-    expectTypeOf<ExpressRequest['auth']['scopes']>().toEqualTypeOf<ReadonlySet<string>>()
+  it('req.auth is augmented onto Express requests, possibly undefined; requireAuth(req) narrows it', () => {
+    expectTypeOf<ExpressRequest['auth']>().toEqualTypeOf<AuthResult | undefined>()
+    expectTypeOf(expressRequireAuth).returns.toEqualTypeOf<AuthResult>()
+    expectTypeOf<ReturnType<typeof expressRequireAuth>['claims']['sub']>().toEqualTypeOf<string | undefined>()
+    expectTypeOf<ReturnType<typeof expressRequireAuth>['scopes']>().toEqualTypeOf<ReadonlySet<string>>()
+    // On a public route (or with optional: true) there may be no token: strict TypeScript says so.
+    const publicRoute: RequestHandler = (req, res) => {
+      // @ts-expect-error req.auth is possibly undefined
+      res.json(req.auth.claims)
+    }
+    expectTypeOf(publicRoute).toBeFunction()
   })
 
-  it('ctx.state.auth is augmented onto Koa state', () => {
-    expectTypeOf<DefaultState['auth']>().toEqualTypeOf<AuthResult>()
+  it('ctx.state.auth is augmented onto Koa state, possibly undefined; requireAuth(ctx) narrows it', () => {
+    expectTypeOf<DefaultState['auth']>().toEqualTypeOf<AuthResult | undefined>()
+    expectTypeOf(koaRequireAuth).returns.toEqualTypeOf<AuthResult>()
+    const publicRoute: Middleware = (ctx) => {
+      // @ts-expect-error ctx.state.auth is possibly undefined
+      ctx.body = ctx.state.auth.claims
+    }
+    expectTypeOf(publicRoute).toBeFunction()
   })
 
   it('the middleware factories return framework middleware', () => {

@@ -60,7 +60,7 @@ const FRAMEWORKS: { name: string; app(options: AuthOptions): RequestListener }[]
       const app = express()
       app.use(scopeguardExpress.auth(options))
       app.get('/appointments', scopeguardExpress.requireScopes(READ), (req: Request, res: Response) => {
-        res.json({ source: req.auth.source, scopes: [...req.auth.scopes], binding: req.auth.binding ?? null, sub: req.auth.claims.sub } satisfies Body)
+        res.json({ source: scopeguardExpress.requireAuth(req).source, scopes: [...scopeguardExpress.requireAuth(req).scopes], binding: scopeguardExpress.requireAuth(req).binding ?? null, sub: scopeguardExpress.requireAuth(req).claims.sub } satisfies Body)
       })
       app.get('/appointments/:id', scopeguardExpress.requireScopes(READ), (req: Request, res: Response) => {
         res.json({ id: req.params.id })
@@ -78,7 +78,7 @@ const FRAMEWORKS: { name: string; app(options: AuthOptions): RequestListener }[]
       app.use(scopeguardKoa.auth(options))
       const router = new Router()
       router.get('/appointments', scopeguardKoa.requireScopes(READ), (ctx) => {
-        const { auth } = ctx.state
+        const auth = scopeguardKoa.requireAuth(ctx)
         ctx.body = { source: auth.source, scopes: [...auth.scopes], binding: auth.binding ?? null, sub: auth.claims.sub } satisfies Body
       })
       router.get('/appointments/:id', scopeguardKoa.requireScopes(READ), (ctx) => {
@@ -124,7 +124,7 @@ async function challengeOf(promise: Promise<unknown>): Promise<oauth.WWWAuthenti
 }
 
 describe.each(FRAMEWORKS)('DPoP with oidc-provider and oauth4webapi: $name', ({ app }) => {
-  it('a DPoP-bound JWT from oidc-provider → 200, req.auth.binding.jkt is the key\'s thumbprint', async () => {
+  it('a DPoP-bound JWT from oidc-provider → 200, scopeguardExpress.requireAuth(req).binding.jkt is the key\'s thumbprint', async () => {
     const api = await startApi(app, (origin) => ({ issuer: provider.issuer, audience: JWT_API, dpop: { origin } }))
     const DPoP = await dpopHandle()
     const jkt = await DPoP.calculateThumbprint()

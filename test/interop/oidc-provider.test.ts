@@ -1,5 +1,5 @@
 import type { AuthOptions } from '@scopeguard/core'
-import { auth, requireScopes } from '@scopeguard/express'
+import { auth, requireAuth, requireScopes } from '@scopeguard/express'
 import express, { type Express, type Request, type Response } from 'express'
 import { decodeProtectedHeader } from 'jose'
 import type * as oauth from 'oauth4webapi'
@@ -52,7 +52,7 @@ function calendarApi(options: AuthOptions): Express {
   const app = express()
   app.use(auth(options))
   const reply = (req: Request, res: Response) => {
-    res.json({ source: req.auth.source, claims: req.auth.claims, scopes: [...req.auth.scopes], binding: req.auth.binding ?? null })
+    res.json({ source: requireAuth(req).source, claims: requireAuth(req).claims, scopes: [...requireAuth(req).scopes], binding: requireAuth(req).binding ?? null })
   }
   app.get('/appointments', requireScopes(READ), reply)
   app.post('/appointments', requireScopes(WRITE), reply)
@@ -76,7 +76,7 @@ const get = (app: Express, token: string) => request(app).get('/appointments').s
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe('opaque tokens from oidc-provider, introspected (RFC 7662)', () => {
-  it('a: 200 with req.auth.claims as oidc-provider describes the token; the wrong scope → 403 insufficient_scope', async () => {
+  it('a: 200 with requireAuth(req).claims as oidc-provider describes the token; the wrong scope → 403 insufficient_scope', async () => {
     const app = calendarApi({ issuer: provider.issuer, audience: OPAQUE_API, introspection: introspection() })
     const token = await opaqueToken()
 

@@ -58,11 +58,11 @@ function expressApp(expressModule: ExpressModule, options: AuthOptions, style: G
   const onMe = style === 'app-wide' ? [] : [authenticate]
   const guard = style === 'app-wide' ? scopeguardExpress.requireScopes : authenticate.requireScopes
   app.all('/me', ...onMe, (req, res) => {
-    res.json({ auth: req.auth === undefined ? null : { ...req.auth, scopes: [...req.auth.scopes] } })
+    res.json({ auth: req.auth === undefined ? null : { ...req.auth, scopes: [...scopeguardExpress.requireAuth(req).scopes] } })
   })
   for (const [path, requirement] of Object.entries(ROUTES)) {
     app.all(path, guard(...requirement), (req, res) => {
-      res.json({ sub: req.auth.claims.sub, scopes: [...req.auth.scopes] })
+      res.json({ sub: scopeguardExpress.requireAuth(req).claims.sub, scopes: [...scopeguardExpress.requireAuth(req).scopes] })
     })
   }
   const onError: ErrorRequestHandler = (err, _req, res, _next) => {
@@ -99,7 +99,7 @@ function koaApp(KoaClass: typeof Koa, options: AuthOptions, style: GuardStyle): 
   })
   for (const [path, requirement] of Object.entries(ROUTES)) {
     router.all(path, guard(...requirement), (ctx) => {
-      ctx.body = { sub: ctx.state.auth.claims.sub, scopes: [...ctx.state.auth.scopes] }
+      ctx.body = { sub: scopeguardKoa.requireAuth(ctx).claims.sub, scopes: [...scopeguardKoa.requireAuth(ctx).scopes] }
     })
   }
   app.use(router.routes())

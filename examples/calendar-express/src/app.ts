@@ -1,4 +1,4 @@
-import { allOf, anyOf, auth, requireScopes, type AuthOptions } from '@scopeguard/express'
+import { allOf, anyOf, auth, requireAuth, requireScopes, type AuthOptions } from '@scopeguard/express'
 import express, { type Express, type Request } from 'express'
 
 /** An appointment in a user's calendar. */
@@ -40,7 +40,7 @@ export function createApp(options: CalendarAppOptions): Express {
   app.use(auth({ requiredClaims: ['exp', 'sub'], ...options }))
 
   app.get('/appointments', requireScopes('read:appointments'), (req, res) => {
-    res.json([...appointments.values()].filter((appointment) => appointment.owner === req.auth.claims.sub))
+    res.json([...appointments.values()].filter((appointment) => appointment.owner === requireAuth(req).claims.sub))
   })
 
   // Creating returns the new appointment, so writing also needs read (all-of).
@@ -51,7 +51,7 @@ export function createApp(options: CalendarAppOptions): Express {
       return
     }
     // `as string`: auth() above requires the `sub` claim.
-    const appointment: Appointment = { id: String(++lastId), title, start, owner: req.auth.claims.sub as string }
+    const appointment: Appointment = { id: String(++lastId), title, start, owner: requireAuth(req).claims.sub as string }
     appointments.set(appointment.id, appointment)
     res.status(201).location(`/appointments/${appointment.id}`).json(appointment)
   })
@@ -60,7 +60,7 @@ export function createApp(options: CalendarAppOptions): Express {
   app.delete('/appointments/:id', requireScopes(anyOf('admin', allOf('read:appointments', 'write:appointments'))), (req: Request<{ id: string }>, res) => {
     const appointment = appointments.get(req.params.id)
     // Another user's appointment answers 404, not 403: its existence is not theirs to know.
-    if (appointment === undefined || (appointment.owner !== req.auth.claims.sub && !req.auth.scopes.has('admin'))) {
+    if (appointment === undefined || (appointment.owner !== requireAuth(req).claims.sub && !requireAuth(req).scopes.has('admin'))) {
       res.status(404).json({ error: 'No such appointment' })
       return
     }

@@ -1,5 +1,5 @@
 import Router from '@koa/router'
-import { allOf, anyOf, auth, type AuthOptions } from '@scopeguard/koa'
+import { allOf, anyOf, auth, requireAuth, type AuthOptions } from '@scopeguard/koa'
 import Koa from 'koa'
 
 /** A contact in the shared address book. */
@@ -49,7 +49,7 @@ export function createApp(options: ContactsAppOptions): Koa {
     ctx.type = 'text/csv'
     ctx.attachment('contacts.csv')
     // Who exported is recorded in the file itself, so a leaked export can be traced.
-    ctx.body = [`# exported for ${ctx.state.auth.claims.sub}`, 'id,name,email', ...[...contacts.values()].map(csvRow)].join('\n') + '\n'
+    ctx.body = [`# exported for ${requireAuth(ctx).claims.sub}`, 'id,name,email', ...[...contacts.values()].map(csvRow)].join('\n') + '\n'
   })
 
   api.delete('/contacts/:id', authenticate.requireScopes('delete:contacts'), (ctx) => {

@@ -5,11 +5,12 @@ declare global {
   namespace Express {
     interface Request {
       /**
-       * The verified access token, set by `auth()`. Present on every route behind `auth()`,
-       * except for anonymous requests when `auth({ optional: true })` is used; never set
-       * when authentication failed.
+       * The verified access token, set by `auth()` or a route guard. `undefined` wherever no
+       * token was verified: on public routes, and for anonymous requests with
+       * `auth({ optional: true })`. Behind `requireScopes()`, read it with `requireAuth(req)`,
+       * which returns it typed as present.
        */
-      auth: AuthResult
+      auth?: AuthResult
     }
   }
 }
