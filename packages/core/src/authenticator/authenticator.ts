@@ -231,7 +231,8 @@ export function createAuthenticator(input: AuthOptions): Authenticator {
    */
   function warnAboutSetup(err: AuthError): void {
     if (!options.warnings) return
-    if (err.code === 'introspection_unavailable') {
+    // Refused at the in-flight limit is load, not configuration.
+    if (err.code === 'introspection_unavailable' && (err.cause?.cause as { reason?: unknown } | undefined)?.reason !== 'busy') {
       warnOnce(true, 'SCOPEGUARD_INTROSPECTION_UNAVAILABLE', `scopeguard: token introspection failed, so requests with tokens it checks get 503: ${describeErrorChain(err.cause?.cause)}`)
     } else if (err.code === 'token_binding_unsupported' && err.cause?.claim === 'cnf.jkt' && options.dpop.mode !== 'off') {
       warnOnce(true, 'SCOPEGUARD_DPOP_ORIGIN', 'scopeguard: a DPoP-bound token was refused because DPoP proofs cannot be checked: set dpop.origin (or resourceMetadata.resource) to the URL clients call.')
