@@ -1,12 +1,15 @@
 import { createServer, type RequestListener, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { getRequestListener } from '@hono/node-server'
 import Router from '@koa/router'
 import type { AuthOptions, RouteRequirement, ScopeCatalogue } from '@scopeguard/core'
 import * as scopeguardExpress from '@scopeguard/express'
+import * as scopeguardHono from '@scopeguard/hono'
 import * as scopeguardKoa from '@scopeguard/koa'
 import type { Express, Request, Response } from 'express'
 import express4 from 'express4'
 import express5 from 'express5'
+import { Hono, type Context } from 'hono'
 import type Koa from 'koa'
 import Koa2 from 'koa2'
 import Koa3 from 'koa3'
@@ -24,8 +27,9 @@ export const API_PATH = '/api/calendar'
 
 /**
  * The same calendar API on every framework major, built with the catalogue's requireScopes:
- * appointments (all-of, any-of), a nested contacts router, an admin router guarded by a
- * router-level requireScopes, a route guarded by the plain requireScopes, and `/me`.
+ * appointments (all-of, any-of), a nested contacts router (a sub-app on Hono), an admin
+ * router guarded by a router-level requireScopes, a route guarded by the plain
+ * requireScopes, and `/me`.
  */
 export interface CalendarApp {
   readonly listener: RequestListener
@@ -49,7 +53,8 @@ function expressCalendar(expressModule: ExpressModule, options: AuthOptions): Ca
   app.use(auth({ ...options, scopes: catalogue }))
   const api = expressModule.Router()
   const reply = (req: Request, res: Response) => {
-    res.json({ sub: req.auth.claims.sub, scopes: [...req.auth.scopes] })
+    const { claims, scopes } = scopeguardExpress.requireAuth(req)
+    res.json({ sub: claims.sub, scopes: [...scopes] })
   }
   api.get('/appointments', requireScopes('read:appointments'), reply)
   api.post('/appointments', requireScopes('write:appointments'), reply)
@@ -74,7 +79,8 @@ function koaCalendar(KoaClass: typeof Koa, options: AuthOptions): CalendarApp {
   app.use(auth({ ...options, scopes: catalogue }))
   const api = new Router({ prefix: API_PATH })
   const reply = (ctx: Koa.Context) => {
-    ctx.body = { sub: ctx.state.auth.claims.sub, scopes: [...ctx.state.auth.scopes] }
+    const { claims, scopes } = scopeguardKoa.requireAuth(ctx)
+    ctx.body = { sub: claims.sub, scopes: [...scopes] }
   }
   api.get('/appointments', requireScopes('read:appointments'), reply)
   api.post('/appointments', requireScopes('write:appointments'), reply)
@@ -92,12 +98,46 @@ function koaCalendar(KoaClass: typeof Koa, options: AuthOptions): CalendarApp {
   return { listener: app.callback(), catalogue, routes: () => listRoutes(app) }
 }
 
-/** Every framework major, serving the calendar API. */
+function honoCalendar(options: AuthOptions): CalendarApp {
+  const { auth, defineScopes, listRoutes, requireScopes: plainRequireScopes, anyOf, allOf } = scopeguardHono
+  const { catalogue, requireScopes } = defineScopes(CALENDAR_SCOPES)
+  const app = new Hono()
+  app.use(auth({ ...options, scopes: catalogue }))
+  const api = new Hono()
+  const reply = (c: Context) => {
+    // Every route is behind the app-wide auth(), which lets no request on without a token.
+    const result = c.get('auth')
+    if (result === undefined) throw new Error("c.get('auth') is not set behind auth()")
+    return c.json({ sub: result.claims.sub, scopes: [...result.scopes] })
+  }
+  api.get('/appointments', requireScopes('read:appointments'), reply)
+  api.post('/appointments', requireScopes('write:appointments'), reply)
+  api.delete('/appointments/:id', requireScopes(anyOf('admin', allOf('read:appointments', 'write:appointments'))), reply)
+  api.get('/legacy', plainRequireScopes('read:appointments'), reply)
+  api.get('/me', reply)
+  const contacts = new Hono()
+  contacts.get('/:id', requireScopes('read:contacts'), reply)
+  api.route('/contacts', contacts)
+  const admin = new Hono()
+  admin.use(requireScopes('admin'))
+  admin.get('/stats', reply)
+  api.route('/admin', admin)
+  app.route(API_PATH, api)
+  return { listener: getRequestListener(app.fetch), catalogue, routes: () => listRoutes(app) }
+}
+
+/**
+ * Every framework major, serving the calendar API. Not here: Fastify (its calendar is
+ * `fastifyCalendar()` in fastify-app.ts), whose listRoutes() can answer only once the app is
+ * ready, so its `routes()` is async, where this list's consumers call `routes()` synchronously;
+ * and plain `node:http`, which has neither the routers this app is made of nor a listRoutes().
+ */
 export const CALENDAR_ADAPTERS: readonly CalendarAdapter[] = [
   { name: 'express 4', app: (options) => expressCalendar(express4 as unknown as ExpressModule, options) },
   { name: 'express 5', app: (options) => expressCalendar(express5, options) },
   { name: 'koa 2', app: (options) => koaCalendar(Koa2 as unknown as typeof Koa, options) },
   { name: 'koa 3', app: (options) => koaCalendar(Koa3 as unknown as typeof Koa, options) },
+  { name: 'hono 4', app: honoCalendar },
 ]
 
 /** The routes every calendar app lists, in declaration order. */

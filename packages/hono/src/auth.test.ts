@@ -1,12 +1,13 @@
 import type { AuthOptions } from '@scopeguard/core'
 import { defineScopeCatalogue } from '@scopeguard/core'
-import { Hono, type Context } from 'hono'
+import { Context, Hono } from 'hono'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { API, OTHER_API, bearer, options } from '../test/tokens.js'
 import { auth, isAuthError, requireScopes } from './index.js'
 
 // The one-middleware form and the app-wide form on Hono, through app.request() (the Fetch
-// API path every runtime takes), mirroring test/route-guards.test.ts for Express and Koa.
+// API path of Bun, Deno and Workers): test/route-guards.test.ts runs the same cases on
+// @hono/node-server, beside the other adapters.
 
 const catalogue = defineScopeCatalogue({
   'read:appointments': 'Read your appointments',
@@ -174,5 +175,25 @@ describe('hono: the result on the context', () => {
     })
     const res = await hono.request('/me', { headers: bearer('read:appointments write:appointments') })
     expect(await res.json()).toEqual({ same: true, location: 'header', sub: 'alice', scopes: ['read:appointments', 'write:appointments'] })
+  })
+})
+
+describe('hono: a token the cache holds costs no promise of ours', () => {
+  // What a cached request's instruction count rests on: each middleware decides synchronously
+  // and hands back next()'s own promise, so Hono awaits nothing of ours (as with Koa).
+  it('auth(), authenticate.requireScopes() and requireScopes() hand back the promise next() returned', async () => {
+    const authenticate = auth(options())
+    const guard = authenticate.requireScopes('read:appointments')
+    const standalone = requireScopes('read:appointments')
+    const headers = bearer('read:appointments')
+    const context = () => new Context(new Request(`${API}/appointments`, { headers }))
+    const downstream = Promise.resolve()
+    const next = () => downstream
+    // The cache admits a token on its second use: the first two are verified.
+    for (let i = 0; i < 2; i++) await authenticate(context(), next)
+    const c = context()
+    expect(authenticate(c, next)).toBe(downstream)
+    expect(standalone(c, next)).toBe(downstream)
+    expect(guard(context(), next)).toBe(downstream)
   })
 })
