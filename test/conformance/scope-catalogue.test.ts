@@ -55,15 +55,15 @@ describe.each(CALENDAR_ADAPTERS)('$name: a declared scope catalogue', (adapter) 
     expect(me.body.scopes).toEqual(['write:appointments'])
   })
 
-  it('listRoutes: every guarded route with its declared requirement, nested routers and router-level guards included', () => {
-    expect(app().routes()).toEqual(CALENDAR_ROUTES)
+  it('listRoutes: every guarded route with its declared requirement, nested routers and router-level guards included', async () => {
+    expect(await app().routes()).toEqual(CALENDAR_ROUTES)
   })
 
-  it('openApi: the security scheme with every scope, and each route its security (any-of as alternatives)', () => {
+  it('openApi: the security scheme with every scope, and each route its security (any-of as alternatives)', async () => {
     const built = app()
     const document = built.catalogue.openApi(
       { schemeName: 'calendarAuth', flows: { authorizationCode: { authorizationUrl: `${issuer.url}authorize`, tokenUrl: `${issuer.url}token` } } },
-      built.routes(),
+      await built.routes(),
     )
     expect(document.components.securitySchemes.calendarAuth).toStrictEqual({
       type: 'oauth2',

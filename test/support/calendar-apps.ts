@@ -10,6 +10,7 @@ import type { Express, Request, Response } from 'express'
 import express4 from 'express4'
 import express5 from 'express5'
 import { Hono, type Context } from 'hono'
+import { fastifyCalendar } from './fastify-app.js'
 import type Koa from 'koa'
 import Koa2 from 'koa2'
 import Koa3 from 'koa3'
@@ -35,7 +36,7 @@ export interface CalendarApp {
   readonly listener: RequestListener
   readonly catalogue: ScopeCatalogue
   /** The adapter's listRoutes() on this app. */
-  routes(): RouteRequirement[]
+  routes(): RouteRequirement[] | Promise<RouteRequirement[]>
 }
 
 export interface CalendarAdapter {
@@ -138,6 +139,7 @@ export const CALENDAR_ADAPTERS: readonly CalendarAdapter[] = [
   { name: 'koa 2', app: (options) => koaCalendar(Koa2 as unknown as typeof Koa, options) },
   { name: 'koa 3', app: (options) => koaCalendar(Koa3 as unknown as typeof Koa, options) },
   { name: 'hono 4', app: honoCalendar },
+  { name: 'fastify 5', app: (options) => fastifyCalendar(options, CALENDAR_SCOPES, API_PATH) },
 ]
 
 /** The routes every calendar app lists, in declaration order. */
