@@ -24,6 +24,7 @@ export const VARIANTS: readonly Variant[] = [
   { id: 'fastify-scopeguard-route', framework: 'fastify', role: 'ours', label: 'Fastify, scopeguard authenticate.requireScopes() on the route' },
   { id: 'fastify-jwt', framework: 'fastify', role: 'peer', label: 'Fastify, @fastify/jwt + get-jwks' },
   { id: 'hono-bare', framework: 'hono', role: 'bare', label: 'Hono, bare' },
+  { id: 'hono-passthrough', framework: 'hono', role: 'passthrough', label: 'Hono, two pass-through middlewares' },
   { id: 'hono-scopeguard', framework: 'hono', role: 'ours', label: 'Hono, scopeguard auth() + requireScopes()' },
   { id: 'hono-scopeguard-route', framework: 'hono', role: 'ours', label: 'Hono, scopeguard auth().requireScopes() on the route' },
   { id: 'hono-jwk', framework: 'hono', role: 'peer', label: 'Hono, hono/jwk' },
