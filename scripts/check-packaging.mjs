@@ -163,13 +163,18 @@ test('a protected route under ${framework}', async () => {
 import express from 'express'
 import Koa from 'koa'
 import Router from '@koa/router'
-import { auth, requireScopes, anyOf, allOf } from '@scopeguard/express'
+import { allOf, anyOf, auth, requireAuth, requireScopes } from '@scopeguard/express'
 import * as koaScopeguard from '@scopeguard/koa'
 
 const app = express()
 app.use(auth({ issuer: 'https://idp.example.com/', audience: 'https://api.example.com/calendar' }))
 app.get('/appointments', requireScopes('read:appointments'), (req, res) => {
-  res.json({ user: req.auth.claims.sub, scopes: [...req.auth.scopes] })
+  const { claims, scopes } = requireAuth(req)
+  res.json({ user: claims.sub, scopes: [...scopes] })
+})
+app.get('/public', (req, res) => {
+  // @ts-expect-error req.auth is possibly undefined on a route no guard protects
+  res.json({ user: req.auth.claims.sub })
 })
 app.post('/appointments', requireScopes('read:appointments', 'write:appointments'), (_req, res) => { res.sendStatus(201) })
 app.delete('/appointments/:id', requireScopes(anyOf('admin', allOf('read:appointments', 'write:appointments'))), (_req, res) => { res.sendStatus(204) })
@@ -178,8 +183,9 @@ const koa = new Koa()
 const router = new Router()
 koa.use(koaScopeguard.auth({ issuer: 'https://idp.example.com/', audience: 'https://api.example.com/calendar' }))
 router.get('/appointments', koaScopeguard.requireScopes('read:appointments'), (ctx) => {
-  const sub: string | undefined = ctx.state.auth.claims.sub
-  ctx.body = { user: sub, scopes: [...ctx.state.auth.scopes] }
+  const { claims, scopes } = koaScopeguard.requireAuth(ctx)
+  const sub: string | undefined = claims.sub
+  ctx.body = { user: sub, scopes: [...scopes] }
 })
 koa.use(router.routes())
 `
