@@ -31,7 +31,7 @@ function checks(deletableId: string): Check[] {
     { expect: 200, why: 'no token needed: /health is declared before auth()', method: 'GET', path: '/health' },
     { expect: 200, why: 'read:appointments may list', method: 'GET', path: '/appointments', token: 'READ' },
     { expect: 201, why: 'read + write may create', method: 'POST', path: '/appointments', token: 'READ_WRITE', body: appointment },
-    { expect: 401, why: 'no token: a bare Bearer challenge, no error code (RFC 6750 §3.1)', method: 'GET', path: '/appointments' },
+    { expect: 401, why: 'no token: a Bearer challenge with only its realm, no error code (RFC 6750 §3.1)', method: 'GET', path: '/appointments' },
     { expect: 401, why: 'expired token: error="invalid_token"', method: 'GET', path: '/appointments', token: 'EXPIRED' },
     { expect: 403, why: 'no scopes: error="insufficient_scope", scope= says what to ask for', method: 'GET', path: '/appointments', token: 'NO_SCOPES' },
     { expect: 403, why: 'read only cannot create: scope= lists both scopes', method: 'POST', path: '/appointments', token: 'READ', body: appointment },

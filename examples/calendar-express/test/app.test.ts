@@ -34,7 +34,7 @@ describe('calendar API', () => {
     expect(bobs.body).toEqual([])
   })
 
-  it('RFC 6750 §3.1: no token → 401 with a bare Bearer challenge', async () => {
+  it('RFC 6750 §3.1: no token → 401, a challenge without error code', async () => {
     const res = await request(app()).get('/appointments').expect(401)
     const challenge = parseChallenge(res.headers['www-authenticate'])
     expect(challenge.scheme).toBe('Bearer')

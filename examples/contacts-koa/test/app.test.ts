@@ -32,7 +32,7 @@ describe('contacts API', () => {
     await request(server()).get('/contacts').set('Authorization', token).expect(200)
   })
 
-  it('RFC 6750 §3.1: no token → 401 with a bare Bearer challenge', async () => {
+  it('RFC 6750 §3.1: no token → 401, a challenge without error code', async () => {
     const res = await request(server()).get('/contacts').expect(401)
     const challenge = parseChallenge(res.headers['www-authenticate'])
     expect(challenge.scheme).toBe('Bearer')

@@ -34,7 +34,7 @@ describe('files API on node:http', () => {
     await request(listener).get('/files').set('Authorization', await bearer({ subject: 'bob', scope: 'read:files' })).expect(200, [])
   })
 
-  it('RFC 6750 §3.1: no token → 401 with a bare Bearer challenge naming the metadata (RFC 9728 §5.1)', async () => {
+  it('RFC 6750 §3.1: no token → 401, a challenge without error code naming the metadata (RFC 9728 §5.1)', async () => {
     const res = await request(app()).get('/files').expect(401)
     const challenge = parseChallenge(res.headers['www-authenticate'])
     expect(challenge.scheme).toBe('Bearer')

@@ -44,7 +44,7 @@ describe('notes API', () => {
     expect((await app().request('/notes', { headers: await bearer({ scope: 'write:notes' }) })).status).toBe(200)
   })
 
-  it('RFC 6750 §3.1: no token → 401 with a bare Bearer challenge naming the metadata (RFC 9728 §5.1)', async () => {
+  it('RFC 6750 §3.1: no token → 401, a challenge without error code naming the metadata (RFC 9728 §5.1)', async () => {
     const res = await app().request('/notes')
     expect(res.status).toBe(401)
     const challenge = parseChallenge(res.headers.get('www-authenticate') ?? undefined)
