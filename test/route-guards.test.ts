@@ -280,9 +280,8 @@ describe.each(FRAMEWORKS)('$name: auth().requireScopes(), one middleware per gua
   })
 
   const { listRoutes } = framework
-  // Reported as skipped, with the reason, rather than left out.
-  if (typeof listRoutes === 'string') it.skip(`is listed by listRoutes(): not applicable, ${listRoutes}`, () => {})
-  else it('is listed by listRoutes() with its requirement', async () => {
+  // Not applicable where the adapter has no listRoutes() (the string says why).
+  if (typeof listRoutes !== 'string') it('is listed by listRoutes() with its requirement', async () => {
     expect(await listRoutes()).toEqual([
       { method: 'GET', path: '/appointments', requirement: { alternatives: [['read:appointments']], description: 'read:appointments' } },
     ])

@@ -1,10 +1,9 @@
-import { isUtf8 } from 'node:buffer'
 import { errors, type FlattenedJWSInput, type JWSHeaderParameters } from 'jose'
 import { checkEndpointUrl } from '../lib/endpoint-url.js'
 import { fetchJson, fetchText, IssuerFetchError, type FetchPolicy } from '../lib/fetch-json.js'
 import { verifySignature, type VerificationKey } from '../keys/jws-signature.js'
 import type { KeyResolver } from '../keys/key-source.js'
-import { isCanonicalCompactJws, MAX_JSON_DEPTH, nestsDeeperThan } from '../token/token-shape.js'
+import { decodeJsonObject, isCanonicalCompactJws, MAX_JSON_DEPTH, nestsDeeperThan } from '../token/token-shape.js'
 import { createClientAuthentication, type ClientAuthenticationOptions, type ClientCredentials } from './client-authentication.js'
 
 /**
@@ -207,7 +206,7 @@ function signedResponseVerifier(settings: SignedIntrospectionSettings, clock: ()
     jwt = jwt.trim()
     if (!isCanonicalCompactJws(jwt)) fail(jwt.split('.').length === 5 ? 'encrypted (JWE) responses are not supported' : 'the response is not a compact JWS')
     const [protectedHeader, payload, signature] = jwt.split('.') as [string, string, string]
-    const header = decodeObject(protectedHeader) as JWSHeaderParameters | undefined
+    const header = decodeJsonObject(protectedHeader) as JWSHeaderParameters | undefined
     if (header === undefined) return fail('the response header is not a JSON object')
     if (header.crit !== undefined) fail('the response header has crit, which no extension here understands (RFC 7515 §4.1.11)')
     const { alg, typ } = header
@@ -229,7 +228,7 @@ function signedResponseVerifier(settings: SignedIntrospectionSettings, clock: ()
     let problem: unknown
     if (!keys.some((key) => tryVerify(alg as string, key, signingInput, bytes, (cause) => (problem = cause)))) fail('the response signature does not verify', problem)
 
-    const claims = decodeObject(payload)
+    const claims = decodeJsonObject(payload)
     if (claims === undefined) return fail('the response payload is not a JSON object')
     if (claims.iss !== issuer) fail(`the response iss ${JSON.stringify(claims.iss)} is not ${JSON.stringify(issuer)}`)
     const { aud } = claims
@@ -252,16 +251,4 @@ function tryVerify(alg: string, key: VerificationKey, input: Buffer, signature: 
     failed(cause)
     return false
   }
-}
-
-function decodeObject(segment: string): Record<string, unknown> | undefined {
-  const bytes = Buffer.from(segment, 'base64url')
-  if (!isUtf8(bytes)) return undefined
-  let value: unknown
-  try {
-    value = JSON.parse(bytes.toString('utf8'))
-  } catch {
-    return undefined
-  }
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
 }

@@ -28,7 +28,23 @@ export class IssuerMetadataError extends Error {
  * metadata (404, HTML, wrong JSON) moves on to the next; a network failure or timeout stops
  * at once, since the issuer is down and trying further URLs would only multiply the load.
  */
-export async function discoverJwksUri(issuer: string, policy: FetchPolicy, allowHttp: boolean): Promise<string> {
+export function discoverJwksUri(issuer: string, policy: FetchPolicy, allowHttp: boolean): Promise<string> {
+  return readIssuerMetadata(issuer, policy, 'with a jwks_uri', (metadata, url) =>
+    'jwks_uri' in metadata ? jwksUriFrom(metadata, issuer, url, allowHttp) : undefined)
+}
+
+/**
+ * Reads the issuer's metadata from the first of {@link metadataUrls} that serves it: `read`
+ * returns what the caller needs, or `undefined` for a document that is not the metadata
+ * sought (the next location is tried); it throws when a real metadata document is unusable,
+ * which decides. A network failure or timeout stops at once.
+ */
+export async function readIssuerMetadata<T>(
+  issuer: string,
+  policy: FetchPolicy,
+  what: string,
+  read: (metadata: Record<string, unknown>, url: string) => T | undefined,
+): Promise<T> {
   const failures: unknown[] = []
   for (const url of metadataUrls(issuer)) {
     let metadata: unknown
@@ -39,18 +55,18 @@ export async function discoverJwksUri(issuer: string, policy: FetchPolicy, allow
       failures.push(error)
       continue
     }
-    if (!looksLikeMetadata(metadata)) {
-      failures.push(new IssuerMetadataError(`${url}: not a metadata document with a jwks_uri`))
+    const found = looksLikeMetadata(metadata) ? read(metadata, url) : undefined
+    if (found === undefined) {
+      failures.push(new IssuerMetadataError(`${url}: not a metadata document ${what}`))
       continue
     }
-    // A real metadata document decides: an issuer mismatch or a bad jwks_uri stops here.
-    return jwksUriFrom(metadata, issuer, url, allowHttp)
+    return found
   }
   throw new AggregateError(failures, `no usable authorization server metadata for ${issuer}`)
 }
 
 function looksLikeMetadata(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'jwks_uri' in value
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 function jwksUriFrom(metadata: Record<string, unknown>, issuer: string, url: string, allowHttp: boolean): string {

@@ -1,10 +1,9 @@
-import { isUtf8 } from 'node:buffer'
 import { createHash, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto'
 import { calculateJwkThumbprint, type JWK } from 'jose'
 import { Rejection } from '../errors/rejection.js'
 import { verifySignature } from '../keys/jws-signature.js'
 import { oneOf } from '../token/jwt-claims.js'
-import { isCanonicalCompactJws } from '../token/token-shape.js'
+import { decodeJsonObject, isCanonicalCompactJws } from '../token/token-shape.js'
 import { sameTargetUri } from './dpop-target-uri.js'
 
 /** What {@link verifyDpopProof} checks a proof against: the request and its access token. */
@@ -185,21 +184,6 @@ function parseProof(proof: string): ParsedProof {
     signingInput: Buffer.from(proof.slice(0, second), 'latin1'),
     signature: Buffer.from(proof.slice(second + 1), 'base64url'),
   }
-}
-
-/** A base64url segment holding UTF-8 JSON that must be an object (RFC 7515 §2, RFC 7519 §7.2). */
-function decodeJsonObject(segment: string): Record<string, unknown> | undefined {
-  // Decoded here rather than with jose's decodeProtectedHeader, which replaces invalid UTF-8
-  // with U+FFFD instead of refusing it, as the access token verifier does.
-  const bytes = Buffer.from(segment, 'base64url')
-  if (!isUtf8(bytes)) return undefined
-  let value: unknown
-  try {
-    value = JSON.parse(bytes.toString('utf8'))
-  } catch {
-    return undefined
-  }
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
 }
 
 /**

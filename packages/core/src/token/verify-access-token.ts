@@ -1,4 +1,3 @@
-import { isUtf8 } from 'node:buffer'
 import { errors, type FlattenedJWSInput, type JWTHeaderParameters } from 'jose'
 import type { AccessTokenClaims } from './auth-result.js'
 import { Rejection } from '../errors/rejection.js'
@@ -6,7 +5,7 @@ import { runClaimCheck, type ClaimCheck } from './claim-check.js'
 import { checkRegisteredClaims, oneOf, type ClaimRules } from './jwt-claims.js'
 import { verifySignature, type VerificationKey } from '../keys/jws-signature.js'
 import { KeysUnavailableError, type KeyResolver } from '../keys/key-source.js'
-import { isCanonicalCompactJws, MAX_JSON_DEPTH, nestsDeeperThan } from './token-shape.js'
+import { decodeJsonObject, isCanonicalCompactJws, MAX_JSON_DEPTH, nestsDeeperThan } from './token-shape.js'
 
 /** Verifies a compact JWS access token; throws a {@link Rejection} naming why it is not acceptable. */
 export type AccessTokenVerifier = (token: string) => Promise<{ header: JWTHeaderParameters; claims: AccessTokenClaims }>
@@ -88,20 +87,6 @@ export function createAccessTokenVerifier(options: VerifierSettings, resolveKey:
   }
 }
 
-/** A base64url JSON segment that must hold an object (RFC 7515 §4, RFC 7519 §7.2 step 10). */
-function decodeJsonObject(segment: string): Record<string, unknown> | undefined {
-  const bytes = Buffer.from(segment, 'base64url')
-  // RFC 7515 §2: the parts are UTF-8 JSON; invalid bytes make the token malformed rather than
-  // being replaced with U+FFFD. isUtf8 + toString is several times faster than a fatal TextDecoder.
-  if (!isUtf8(bytes)) return undefined
-  let value: unknown
-  try {
-    value = JSON.parse(bytes.toString('utf8'))
-  } catch {
-    return undefined
-  }
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
-}
 
 /**
  * RFC 7515 §4.1.11: a token listing extensions in `crit` that we do not understand is invalid.
