@@ -57,6 +57,21 @@ describe.each(ADAPTERS.filter((adapter) => ['express 5', 'koa 3'].includes(adapt
     for (const part of token.split('.')) expect(recorded).not.toContain(part)
   })
 
+  it('no spans while no tracer provider is registered; a provider registered later gets them', async () => {
+    const app = adapter.app({ issuer: issuer.url, audience: issuer.audience as string, keys: issuer.signingKey.publicJwk })
+    const token = await issuer.token({ scope: 'read:appointments' })
+    trace.disable()
+    try {
+      for (let i = 0; i < 3; i++) await request(app).get('/appointments').set('Authorization', `Bearer ${token}`).expect(200)
+      expect(spans.getFinishedSpans()).toHaveLength(0)
+    } finally {
+      trace.setGlobalTracerProvider(tracerProvider)
+    }
+    await request(app).get('/appointments').set('Authorization', `Bearer ${token}`).expect(200)
+    const finished = spans.getFinishedSpans().filter((span) => span.name === 'scopeguard.authenticate')
+    expect(finished.map((span) => span.attributes['scopeguard.cache.hit'])).toEqual([true])
+  })
+
   it('metrics: decisions by step, outcome and code; cache lookups; verification duration; key fetches', async () => {
     const app = adapter.app({ issuer: issuer.url, audience: issuer.audience as string })
     const before = await points('scopeguard.auth.decisions')

@@ -85,8 +85,7 @@ export function auth<S extends string = string>(options: FastifyAuthOptions<S>):
   }
   // fastify-plugin: the hooks and the decorator apply to the context that registers the plugin.
   const plugin = fp(scopeguardPlugin, { fastify: '5.x', name: '@scopeguard/fastify' })
-  // The kit's assembleAuth types the members like the host (a middleware on Express and Koa);
-  // on Fastify the host is a plugin and the members are hooks, hence the casts.
-  const assembled = assembleAuth(plugin as unknown as FastifyAuthHook, requireScopes, metadataEndpoint, kit.authenticator.resourceMetadata)
-  return Object.defineProperty(assembled, 'hook', { value: hook, enumerable: true }) as unknown as FastifyAuth<S>
+  // On Fastify the host is a plugin and its members are hooks.
+  const assembled = assembleAuth(plugin, requireScopes, metadataEndpoint, kit.authenticator.resourceMetadata)
+  return Object.defineProperty(assembled, 'hook', { value: hook, enumerable: true }) as FastifyAuth<S>
 }

@@ -20,6 +20,10 @@ export const fastifyBinding: RequestBinding<FastifyRequest> = {
     request.auth = result as AuthResult
   },
   resultName: 'request.auth',
+  // Fastify has no app.use(): the plugin is registered, and requireScopes() is a hook after its own.
+  mountHint:
+    'register the auth() plugin before this route (await app.register(auth({...}))) and use requireScopes() as a preHandler ' +
+    "hook, which runs after the plugin's hook (onRequest, or preValidation with acceptBodyToken)",
   header: (request, name) => headerValue(request.headers[name]),
   clientCertificate: (request) => peerCertificateDer(request.raw.socket),
 }

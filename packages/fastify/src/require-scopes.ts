@@ -1,4 +1,4 @@
-import { isAuthError, type ScopeRequirement } from '@scopeguard/core'
+import type { ScopeRequirement } from '@scopeguard/core'
 import { compileRequirement, createRequirementCheck, tagRequirement, type CompiledRequirement } from '@scopeguard/core/adapter'
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { act, type FastifyAuthHook } from './act.js'
@@ -17,19 +17,9 @@ export function requireScopes(...requirements: ScopeRequirement[]): FastifyAuthH
   return requirementHook(compileRequirement(requirements, 'requireScopes()'))
 }
 
-// The kit's own message says app.use(), which Fastify has not; this one says how Fastify wires it.
-const NOT_AUTHENTICATED =
-  'scopeguard: requireScopes() ran on a request that auth() did not let through (request.auth is not its result); ' +
-  'register the auth() plugin before this route (await app.register(auth({...}))) and use requireScopes() as a preHandler ' +
-  "hook, which runs after the plugin's hook (onRequest, or preValidation with acceptBodyToken); or guard the route with " +
-  'authenticate.requireScopes(...) (authenticate = auth({...})), which authenticates by itself; and do not replace request.auth.'
-
-/** The hook checking a compiled requirement, tagged with it for `listRoutes()`. */
 export function requirementHook(requirement: CompiledRequirement): FastifyAuthHook {
   const check = createRequirementCheck(requirement, fastifyBinding)
   return tagRequirement(function scopeguardRequireScopes(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    const decision = check(request)
-    // The check's one error that is not an AuthError is that wiring mistake.
-    act(decision.kind === 'error' && !isAuthError(decision.error) ? { kind: 'error', error: new Error(NOT_AUTHENTICATED) } : decision, reply, done)
+    act(check(request), reply, done)
   }, requirement)
 }

@@ -17,7 +17,7 @@ export type ScopeGuard = MiddlewareHandler<AuthenticatedEnv>
  * RFC 9728 metadata endpoint for apps that guard routes one by one
  * (`app.use(authenticate.metadataEndpoint)`).
  */
-export interface HonoAuth<S extends string = string> extends MiddlewareHandler<ScopeguardEnv>, AuthMiddlewareMembers<ScopeGuard, S> {
+export interface HonoAuth<S extends string = string> extends MiddlewareHandler<ScopeguardEnv>, AuthMiddlewareMembers<ScopeGuard, S, MiddlewareHandler> {
   /**
    * A middleware that answers `GET` / `HEAD` (and the CORS preflight) of the RFC 9728
    * metadata document (built from the `resourceMetadata` option) and passes every other
@@ -65,5 +65,5 @@ export function auth<S extends string = string>(options: HonoAuthOptions<S>): Ho
   const metadataEndpoint = function scopeguardMetadataEndpoint(c: Context, next: Next): Promise<Response | void> {
     return act(kit.metadata(c), c, next)
   }
-  return assembleAuth<ScopeGuard, S>(middleware, requireScopes, metadataEndpoint, kit.authenticator.resourceMetadata) as HonoAuth<S>
+  return assembleAuth(middleware, requireScopes, metadataEndpoint, kit.authenticator.resourceMetadata)
 }

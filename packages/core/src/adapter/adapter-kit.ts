@@ -182,12 +182,12 @@ const NO_SCOPES: ReadonlySet<string> = new Set()
  */
 export function createRequirementCheck<K extends object>(
   requirement: CompiledRequirement,
-  binding: Pick<RequestBinding<K>, 'readResult' | 'resultName' | 'method' | 'url'>,
+  binding: Pick<RequestBinding<K>, 'readResult' | 'resultName' | 'mountHint' | 'method' | 'url'>,
 ): (request: K) => Decision {
   const notAuthenticated =
     `scopeguard: requireScopes() ran on a request that auth() did not let through (${binding.resultName} is not its result); ` +
-    'add app.use(auth({...})) before this route, or guard the route with the one-middleware form ' +
-    `authenticate.requireScopes(...) (authenticate = auth({...})), and do not replace ${binding.resultName}.`
+    `${binding.mountHint ?? 'add app.use(auth({...})) before this route'}; or guard the route with the one-middleware form ` +
+    `authenticate.requireScopes(...) (authenticate = auth({...})), which authenticates by itself; and do not replace ${binding.resultName}.`
   return (request) => {
     const result = binding.readResult(request)
     const authenticator = ownerOf(request, result)

@@ -3,10 +3,12 @@ import type { CompiledRequirement } from '../scopes/requirement.js'
 import { defineScopeCatalogue, type ScopeCatalogue, type ScopeCatalogueDefinition, type ScopeNames, type ScopeRequirementOf } from '../scopes/scope-catalogue.js'
 
 /**
- * What every adapter's `auth()` returns besides being the middleware `M` itself. Declared
- * once here, so that each framework's `auth()` says the same thing in the same words.
+ * What every adapter's `auth()` returns besides being its app-wide middleware (or plugin):
+ * route guards of type `M` and a metadata endpoint of type `E` (a middleware of the same
+ * framework, typed apart where the framework types them apart). Declared once here, so that
+ * each framework's `auth()` says the same thing in the same words.
  */
-export interface AuthMiddlewareMembers<M, S extends string = string> {
+export interface AuthMiddlewareMembers<M, S extends string = string, E = M> {
   /**
    * One route middleware that authenticates the request with this `auth()` and then requires
    * the scopes, for routes the app-wide `auth()` does not cover (on a route behind it, only
@@ -29,17 +31,20 @@ export interface AuthMiddlewareMembers<M, S extends string = string> {
    * `resource_metadata` its challenges name would be a 404. Reading it from an `auth()`
    * without `resourceMetadata` throws a `TypeError`.
    */
-  readonly metadataEndpoint: M
+  readonly metadataEndpoint: E
 }
 
-/** Joins an adapter's middleware, its bound `requireScopes` and its metadata endpoint into what `auth()` returns. */
-export function assembleAuth<M extends object, S extends string>(
-  middleware: M,
+/**
+ * Joins an adapter's app-wide middleware (or plugin) `host`, its bound `requireScopes` and its
+ * metadata endpoint into what `auth()` returns: `host` itself, with the two as members.
+ */
+export function assembleAuth<H extends object, M, S extends string, E = M>(
+  host: H,
   requireScopes: (...requirements: ScopeRequirementOf<S>[]) => M,
-  metadataEndpoint: M,
+  metadataEndpoint: E,
   metadata: ProtectedResourceMetadataEndpoint | undefined,
-): M & AuthMiddlewareMembers<M, S> {
-  return Object.defineProperties(middleware, {
+): H & AuthMiddlewareMembers<M, S, E> {
+  return Object.defineProperties(host, {
     requireScopes: { value: requireScopes, enumerable: true },
     metadataEndpoint: {
       enumerable: true,
@@ -51,7 +56,7 @@ export function assembleAuth<M extends object, S extends string>(
         )
       },
     },
-  }) as M & AuthMiddlewareMembers<M, S>
+  }) as H & AuthMiddlewareMembers<M, S, E>
 }
 
 /** A scope catalogue and the `requireScopes` bound to it, as every adapter's `defineScopes()` returns them. */

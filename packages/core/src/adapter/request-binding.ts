@@ -28,6 +28,11 @@ export interface RequestBinding<K extends object> {
   /** How the application spells that place, for messages: `req.auth`, `ctx.state.auth`. */
   readonly resultName: string
   /**
+   * How an application mounts the app-wide `auth()` in this framework, for the message of a
+   * `requireScopes()` that ran without it. Default: `add app.use(auth({...})) before this route`.
+   */
+  readonly mountHint?: string
+  /**
    * A request header by its lower-case name. Read only for a request refused for want of a
    * token, to let a CORS preflight through; without it, preflights are refused like any
    * request without a token.

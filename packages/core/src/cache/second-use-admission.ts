@@ -1,3 +1,5 @@
+import { tailHash } from './tail-hash.js'
+
 /**
  * Decides which verified tokens enter the verified-token cache: those seen for the second
  * time. A client reuses its access token for its whole lifetime, so it pays one extra
@@ -42,16 +44,12 @@ export class SecondUseAdmission {
   }
 }
 
-// The last characters of a compact JWS are its signature: bits an issuer's key produced,
-// which differ between any two tokens. 24 of them (144 bits) are plenty to tell tokens apart.
+// 24 characters of a token's end (144 bits) are plenty to tell tokens apart.
 const TAIL = 24
 
-/** FNV-1a over the token's tail from `seed`, never 0 (an empty slot). */
+/** A fingerprint of the token's end from `seed`, never 0 (an empty slot). */
 function fingerprint(token: string, seed: number): number {
-  let hash = seed
-  for (let i = Math.max(0, token.length - TAIL); i < token.length; i++) {
-    hash = Math.imul(hash ^ token.charCodeAt(i), 0x01000193)
-  }
+  const hash = tailHash(token, TAIL, seed)
   return hash === 0 ? 1 : hash
 }
 

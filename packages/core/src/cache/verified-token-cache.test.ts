@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { AuthResult } from '../token/auth-result.js'
-import { VerifiedTokenCache } from './verified-token-cache.js'
+import { randomBytes } from 'node:crypto'
+import { cacheKeyOf, VerifiedTokenCache } from './verified-token-cache.js'
 
 const NOW = Date.UTC(2030, 0, 1)
 const settings = { maxEntries: 3, maxBytes: 1_000_000, ttl: 60_000, clockTolerance: 5000, maxTokenAge: undefined, clock: () => Date.now() }
@@ -101,5 +102,30 @@ describe('VerifiedTokenCache', () => {
     expect(cache.find(`Bearer ${token}`, 0)?.line).toBe(`Bearer ${token}`)
     expect(cache.find(`bearer  ${token}`, 0)?.token).toBe(token)
     expect(cache.find(`Bearer ${token}`, 1)).toBeUndefined() // a key was removed since
+  })
+
+  it('keeps two tokens with the same key apart: each takes the other\'s place, neither is served for the other', () => {
+    // The key is a 30-bit hash of the token's end: two random signatures share one after about
+    // 2^15 tries (birthday bound); 400 000 make a miss vanishingly unlikely.
+    const seen = new Map<number, string>()
+    let pair: [string, string] | undefined
+    for (let i = 0; i < 400_000 && pair === undefined; i++) {
+      const token = `eyJhbGciOiJFUzI1NiJ9.eyJzY29wZSI6InJlYWQifQ.${randomBytes(12).toString('base64url')}`
+      const other = seen.get(cacheKeyOf(token))
+      if (other !== undefined && other !== token) pair = [other, token]
+      seen.set(cacheKeyOf(token), token)
+    }
+    expect(pair).toBeDefined()
+    const [first, second] = pair as [string, string]
+    const cache = new VerifiedTokenCache(settings)
+    const firstResult = result({}, first)
+    cache.set(first, firstResult, 0, `Bearer ${first}`)
+    expect(cache.get(second, 0)).toBeUndefined()
+    expect(cache.find(`Bearer ${second}`, 0)?.token).toBe(first) // found by key; callers compare it whole
+    expect(cache.get(first, 0)).toBe(firstResult)
+    const secondResult = result({}, second)
+    cache.set(second, secondResult, 0)
+    expect(cache.get(first, 0)).toBeUndefined()
+    expect(cache.get(second, 0)).toBe(secondResult)
   })
 })
