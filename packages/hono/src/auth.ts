@@ -1,9 +1,9 @@
 import type { AuthOptions, ScopeCatalogue, ScopeRequirementOf } from '@scopeguard/core'
-import { assembleAuth, createAdapterKit, tagRequirement, type AuthMiddlewareMembers, type Decision } from '@scopeguard/core/adapter'
+import { assembleAuth, createAdapterKit, tagRequirement, type AuthMiddlewareMembers } from '@scopeguard/core/adapter'
 import type { Context, MiddlewareHandler, Next } from 'hono'
 import { act } from './act.js'
 import type { AuthenticatedEnv, ScopeguardEnv } from './augment.js'
-import { hasFormBody, honoBinding, readFormBody } from './hono-binding.js'
+import { honoBinding } from './hono-binding.js'
 
 /** Options of the Hono `auth()` middleware; see `AuthOptions` in `@scopeguard/core`. */
 export type HonoAuthOptions<S extends string = string> = AuthOptions & { scopes?: ScopeCatalogue<S> }
@@ -45,21 +45,15 @@ export interface HonoAuth<S extends string = string> extends MiddlewareHandler<S
  */
 export function auth<S extends string = string>(options: HonoAuthOptions<S>): HonoAuth<S> {
   const kit = createAdapterKit(options, honoBinding)
-  const { acceptBodyToken } = kit.authenticator.options
   // Not async functions: a cached token hands back next()'s own promise, with no promise of
-  // ours around it. Hono parses bodies asynchronously and the kit reads them synchronously,
-  // so a form body is read first, and only when a body token may be in it.
-  const run = (decide: (c: Context) => Decision | Promise<Decision>, c: Context, next: Next): Promise<Response | void> =>
-    acceptBodyToken && hasFormBody(c) ? readFormBody(c).then(() => act(decide(c), c, next)) : act(decide(c), c, next)
-
-  const authenticate = (c: Context): Decision | Promise<Decision> => kit.middleware(c)
+  // ours around it.
   const middleware = function scopeguardAuth(c: Context, next: Next): Promise<Response | void> {
-    return run(authenticate, c, next)
+    return act(kit.middleware(c), c, next)
   }
   function requireScopes(...requirements: ScopeRequirementOf<S>[]): ScopeGuard {
     const guard = kit.routeGuard(requirements)
     return tagRequirement(function scopeguardRequireScopes(c: Context, next: Next): Promise<Response | void> {
-      return run(guard, c, next)
+      return act(guard(c), c, next)
     }, guard.requirement)
   }
   const metadataEndpoint = function scopeguardMetadataEndpoint(c: Context, next: Next): Promise<Response | void> {

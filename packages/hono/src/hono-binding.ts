@@ -37,40 +37,21 @@ export function requestTarget(url: string): string {
   return start === -1 ? '/' : url.slice(start)
 }
 
-// The form bodies read for RFC 6750 §2.2 body tokens, by request; see readFormBody().
-const formBodies = new WeakMap<Context, unknown>()
-
-/**
- * Whether the request may carry an RFC 6750 §2.2 body token: a form-encoded body, on a method
- * that has one (the core ignores a body on `GET` and `HEAD`, so it is not read there).
- */
-export function hasFormBody(c: Context): boolean {
-  const method = c.req.method
-  if (method === 'GET' || method === 'HEAD') return false
-  const type = c.req.raw.headers.get('content-type')
-  return type !== null && type.split(';', 1)[0]?.trim().toLowerCase() === 'application/x-www-form-urlencoded'
-}
-
-/**
- * Reads the form body for the kit, which reads bodies synchronously while Hono parses them
- * asynchronously. `all: true` keeps a repeated `access_token` as an array (RFC 6750 §3.1:
- * `invalid_request`). Hono caches the body, so the route can still call `c.req.parseBody()`.
- */
-export async function readFormBody(c: Context): Promise<void> {
-  formBodies.set(c, await c.req.parseBody({ all: true }))
-}
-
 /**
  * How the adapter kit reads a Hono request: the `Authorization` lines (see
- * {@link honoAuthorization}), the target of `c.req.url`, a form body read beforehand by
- * {@link readFormBody}, other headers from the Fetch `Headers`, and `c.get('auth')`.
+ * {@link honoAuthorization}), the target of `c.req.url`, the form body through Hono's own
+ * parser, other headers from the Fetch `Headers`, and `c.get('auth')`.
  */
 export const honoBinding: RequestBinding<Context> = {
   authorization: honoAuthorization,
   method: (c) => c.req.method,
   url: (c) => requestTarget(c.req.url),
   contentType: (c) => c.req.raw.headers.get('content-type') ?? undefined,
-  body: (c) => formBodies.get(c),
+  body: () => undefined,
+  // Hono parses bodies asynchronously; the kit asks only when a body token may be in it.
+  // `all: true` keeps a repeated `access_token` as an array (RFC 6750 §3.1: `invalid_request`).
+  // Hono caches the parsed body, so the route can still call `c.req.parseBody()`.
+  readBody: (c) => c.req.parseBody({ all: true }),
   readResult: (c) => c.get('auth') as unknown,
   writeResult: (c, result) => {
     c.set('auth', result as AuthResult)

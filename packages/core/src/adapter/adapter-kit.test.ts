@@ -125,4 +125,37 @@ describe('adapter kit', () => {
     expect(unguarded.kind).toBe('error')
     expect(String((unguarded as { error: unknown }).error)).toContain('req.auth is not its result')
   })
+
+  it('reads an asynchronous body only when it may carry a token, and answers an unreadable one 400', async () => {
+    const reads: FakeRequest[] = []
+    const asyncBinding: RequestBinding<FakeRequest> = {
+      ...binding(),
+      body: () => {
+        throw new Error('readBody is given: body() must not be called')
+      },
+      readBody: async (req) => {
+        reads.push(req)
+        if (req.body === 'unreadable') throw new Error('malformed form body')
+        return req.body
+      },
+    }
+    const kit = createAdapterKit(options({ acceptBodyToken: true }), asyncBinding)
+    const form = 'application/x-www-form-urlencoded'
+    const post = (body: unknown, contentType = form): FakeRequest => ({ method: 'POST', url: '/appointments', body, contentType })
+    // A body token is found once the body is read.
+    const withToken = post({ access_token: await token() })
+    expect(await kit.middleware(withToken)).toBe(CONTINUE)
+    expect((withToken.auth as { location: string }).location).toBe('body')
+    // GET, HEAD and other media types are never read (RFC 6750 §2.2), so never delayed.
+    const line = `Bearer ${await token()}`
+    expect(await kit.middleware({ ...get(line), contentType: form, body: {} })).toBe(CONTINUE)
+    expect(await kit.middleware({ ...post({}, 'application/json'), authorization: line })).toBe(CONTINUE)
+    expect(reads).toEqual([withToken])
+    // A body the framework cannot read is the request's fault: 400 invalid_request, the reason kept.
+    const decision = (await kit.middleware(post('unreadable'))) as Decision & { kind: 'reply' }
+    expect(decision).toMatchObject({ kind: 'reply', status: 400 })
+    expect(decision.headers['WWW-Authenticate']).toContain('error="invalid_request"')
+    expect(decision.failure?.cause?.message).toMatch(/form body.*could not be read/)
+    expect(decision.body).not.toContain('malformed form body')
+  })
 })

@@ -5,6 +5,7 @@ import { processWide } from '../lib/process-wide.js'
 import { isAuthError } from '../errors/errors.js'
 import type { AuthOptions } from '../options/options.js'
 import type { BearerRequest } from '../request/bearer-request.js'
+import { bodyMayCarryToken } from '../request/extract-bearer-token.js'
 import type { CompiledRequirement, ScopeRequirement } from '../scopes/requirement.js'
 import type { AuthResult } from '../token/auth-result.js'
 import { CONTINUE, CONTINUE_PRIVATE, failureDecision, metadataReplies, type Decision } from './decision.js'
@@ -53,16 +54,16 @@ const anonymous = processWide('anonymous requests', () => new WeakMap<object, Au
 export function createAdapterKit<K extends object>(options: AuthOptions, binding: RequestBinding<K>): AdapterKit<K> {
   const authenticator = createAuthenticator(options)
   const { acceptBodyToken, acceptQueryToken, handleErrors } = authenticator.options
+  const readBody = binding.readBody?.bind(binding)
   const endpoint = authenticator.resourceMetadata
   const replies = endpoint === undefined ? undefined : metadataReplies(endpoint)
   // Until the app-wide middleware has run once, no request can reach a route guard already
   // authenticated by it, so the guards need not read the request's result to look.
   let middlewareHasRun = false
 
-  function bearerRequest(request: K): BearerRequest {
+  function bearerRequest(request: K, body: unknown): BearerRequest {
     const authorization = binding.authorization(request)
     if (!acceptBodyToken && !acceptQueryToken) return { authorization }
-    const body = acceptBodyToken ? binding.body(request) : undefined
     return {
       authorization,
       method: binding.method(request),
@@ -119,11 +120,26 @@ export function createAdapterKit<K extends object>(options: AuthOptions, binding
     return decision
   }
 
+  /** Authenticates, once the body is at hand when a body token may be in it. */
   function authenticate(request: K, requirement: CompiledRequirement | undefined): Decision | Promise<Decision> {
+    if (!acceptBodyToken) return decide(request, requirement, undefined)
+    if (readBody === undefined) return decide(request, requirement, binding.body(request))
+    if (!bodyMayCarryToken(binding.method(request), binding.contentType(request))) return decide(request, requirement, undefined)
+    return readBody(request).then(
+      (body) => decide(request, requirement, body),
+      (err: unknown) => {
+        const failure = authenticator.error('authorization_malformed', err, { note: 'the form body, which may carry the token (RFC 6750 §2.2), could not be read' })
+        recordRefused(startAuthSpan(), failure)
+        return refused(request, failure, requirement)
+      },
+    )
+  }
+
+  function decide(request: K, requirement: CompiledRequirement | undefined, body: unknown): Decision | Promise<Decision> {
     const span = startAuthSpan()
     let outcome
     try {
-      outcome = authenticator.resolve(bearerRequest(request), binding, request)
+      outcome = authenticator.resolve(bearerRequest(request, body), binding, request)
     } catch (err) {
       recordRefused(span, err)
       return refused(request, err, requirement)

@@ -21,6 +21,14 @@ export interface RequestBinding<K extends object> {
   contentType(request: K): string | undefined
   /** The parsed body, if the application parsed one; read only when body tokens are accepted. */
   body(request: K): unknown
+  /**
+   * Reads the body, for a framework that parses bodies asynchronously (Hono, the Fetch API);
+   * used instead of {@link body} when given. Called only when body tokens are accepted and the
+   * request may carry one (RFC 6750 §2.2: a form-urlencoded body on a method that has one),
+   * so other requests are never delayed. It must leave the body readable by the application
+   * (a parsed value the framework caches). A rejection is answered 400 `invalid_request`.
+   */
+  readBody?(request: K): Promise<unknown>
   /** Reads the authentication result stored on the request (what the application reads). */
   readResult(request: K): unknown
   /** Stores the authentication result on the request, where the application reads it. */

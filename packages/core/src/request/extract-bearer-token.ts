@@ -92,13 +92,20 @@ function readHeader(
   return { token, location: 'header', scheme }
 }
 
-/** RFC 6750 §2.2: only a single-part urlencoded body, and never with GET. */
+/**
+ * Whether a request's body may carry an RFC 6750 §2.2 token: a single-part urlencoded body,
+ * on a method that has a body (never `GET`; nor `HEAD`).
+ */
+export function bodyMayCarryToken(method: string | undefined, contentType: string | undefined): boolean {
+  const upper = method?.toUpperCase()
+  return upper !== 'GET' && upper !== 'HEAD' && contentType !== undefined && FORM_URLENCODED.test(contentType)
+}
+
+/** RFC 6750 §2.2: the `access_token` form parameter. */
 function readBody(request: BearerRequest): string | undefined {
   const body = request.body
   if (typeof body !== 'object' || body === null || !Object.hasOwn(body, 'access_token')) return undefined
-  const method = request.method?.toUpperCase()
-  if (method === 'GET' || method === 'HEAD') return undefined
-  if (request.contentType === undefined || !FORM_URLENCODED.test(request.contentType)) return undefined
+  if (!bodyMayCarryToken(request.method, request.contentType)) return undefined
   return checkParameter((body as { access_token: unknown }).access_token)
 }
 
