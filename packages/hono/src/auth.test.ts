@@ -1,8 +1,9 @@
 import type { AuthOptions } from '@scopeguard/core'
 import { defineScopeCatalogue } from '@scopeguard/core'
 import { Context, Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { API, OTHER_API, bearer, options } from '../test/tokens.js'
+import { API, OTHER_API, bearer, options, token } from '../test/tokens.js'
 import { auth, isAuthError, requireScopes } from './index.js'
 
 // The one-middleware form and the app-wide form on Hono, through app.request() (the Fetch
@@ -195,5 +196,40 @@ describe('hono: a token the cache holds costs no promise of ours', () => {
     expect(authenticate(c, next)).toBe(downstream)
     expect(standalone(c, next)).toBe(downstream)
     expect(guard(context(), next)).toBe(downstream)
+  })
+})
+
+describe('hono: body tokens (RFC 6750 §2.2)', () => {
+  const form = (body: string | ReadableStream<Uint8Array>): RequestInit & { duplex: 'half' } => ({
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body,
+    duplex: 'half',
+  })
+
+  it('reads the token from a form body, and the route can still parse the body', async () => {
+    const hono = new Hono()
+    hono.use(auth(options({ acceptBodyToken: true })))
+    hono.post('/notes', async (c) => c.json({ sub: c.get('auth')?.claims.sub, note: (await c.req.parseBody()).note }))
+    const res = await hono.request('/notes', form(`access_token=${token('read:appointments')}&note=hello`))
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ sub: 'alice', note: 'hello' })
+  })
+
+  it('a body Hono cannot read goes to the framework, so bodyLimit still answers 413', async () => {
+    const hono = new Hono()
+    hono.use(bodyLimit({ maxSize: 64 }))
+    hono.use(auth(options({ acceptBodyToken: true })))
+    hono.post('/notes', (c) => c.json({ ok: true }))
+    // A stream has no Content-Length, so the limit is enforced while the body is read.
+    const chunk = new TextEncoder().encode(`access_token=${'a'.repeat(200)}`)
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(chunk)
+        controller.close()
+      },
+    })
+    const res = await hono.request('/notes', form(stream))
+    expect(res.status).toBe(413)
   })
 })

@@ -125,14 +125,9 @@ export function createAdapterKit<K extends object>(options: AuthOptions, binding
     if (!acceptBodyToken) return decide(request, requirement, undefined)
     if (readBody === undefined) return decide(request, requirement, binding.body(request))
     if (!bodyMayCarryToken(binding.method(request), binding.contentType(request))) return decide(request, requirement, undefined)
-    return readBody(request).then(
-      (body) => decide(request, requirement, body),
-      (err: unknown) => {
-        const failure = authenticator.error('authorization_malformed', err, { note: 'the form body, which may carry the token (RFC 6750 §2.2), could not be read' })
-        recordRefused(startAuthSpan(), failure)
-        return refused(request, failure, requirement)
-      },
-    )
+    // A body that cannot be read (a size limit, a client gone mid-body) is the framework's to
+    // answer, as it would be in the route: handed on as it is, not blamed on the token.
+    return readBody(request).then((body) => decide(request, requirement, body), (error: unknown): Decision => ({ kind: 'error', error }))
   }
 
   function decide(request: K, requirement: CompiledRequirement | undefined, body: unknown): Decision | Promise<Decision> {

@@ -26,7 +26,8 @@ export interface RequestBinding<K extends object> {
    * used instead of {@link body} when given. Called only when body tokens are accepted and the
    * request may carry one (RFC 6750 §2.2: a form-urlencoded body on a method that has one),
    * so other requests are never delayed. It must leave the body readable by the application
-   * (a parsed value the framework caches). A rejection is answered 400 `invalid_request`.
+   * (a parsed value the framework caches). A rejection is handed to the framework's error
+   * handling as it is (an `error` decision), as a failed read in the route would be.
    */
   readBody?(request: K): Promise<unknown>
   /** Reads the authentication result stored on the request (what the application reads). */
