@@ -233,3 +233,63 @@ describe('hono: body tokens (RFC 6750 §2.2)', () => {
     expect(res.status).toBe(413)
   })
 })
+
+describe('hono: authenticate.protect(), the route handler wrapped', () => {
+  function protectedApp(extra: Partial<AuthOptions> = {}): { hono: Hono; seen: Response[] } {
+    const authenticate = auth(options({ realm: 'calendar', ...extra }))
+    const hono = new Hono()
+    const seen: Response[] = []
+    hono.get('/appointments/:id', authenticate.protect(['read:appointments'], (c) => {
+      const response = c.json({ sub: c.get('auth').claims.sub, id: c.req.param('id') })
+      seen.push(response)
+      return response
+    }))
+    return { hono, seen }
+  }
+
+  it('lets a token with the scopes reach the handler, and answers the others as a route guard does', async () => {
+    const { hono } = protectedApp()
+    const missing = await hono.request('/appointments/7')
+    expect(missing.status).toBe(401)
+    expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="calendar", scope="read:appointments"')
+    const short = await hono.request('/appointments/7', { headers: bearer('other') })
+    expect(short.status).toBe(403)
+    expect(short.headers.get('www-authenticate')).toMatch(/error="insufficient_scope".*scope="read:appointments"/)
+    const headers = bearer('read:appointments')
+    for (let i = 0; i < 3; i++) {
+      const ok = await hono.request('/appointments/7', { headers })
+      expect(ok.status).toBe(200)
+      expect(await ok.json()).toEqual({ sub: 'alice', id: '7' })
+    }
+  })
+
+  it('a cached token is answered with the handler\'s own response, nothing of ours around it', async () => {
+    const { hono, seen } = protectedApp()
+    const headers = bearer('read:appointments')
+    for (let i = 0; i < 2; i++) await hono.request('/appointments/1', { headers })
+    const handler = hono.routes.find((route) => route.method === 'GET')?.handler as (c: Context) => unknown
+    const returned = handler(new Context(new Request(`${API}/appointments/1`, { headers })))
+    expect(returned).toBeInstanceOf(Response)
+    expect(returned).toBe(seen.at(-1))
+  })
+
+  it('adds the headers a decision carries to the handler\'s response (query tokens: Cache-Control: private)', async () => {
+    const { hono } = protectedApp({ acceptQueryToken: true })
+    const line = bearer('read:appointments').Authorization as string
+    const res = await hono.request(`/appointments/2?access_token=${line.slice('Bearer '.length)}`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('cache-control')).toBe('private')
+  })
+
+  it('hands failures to app.onError with handleErrors: false, and refuses a malformed call at start-up', async () => {
+    const authenticate = auth(options({ handleErrors: false }))
+    const hono = new Hono()
+    hono.onError((err, c) => c.json({ code: isAuthError(err) ? err.code : 'other' }, 418))
+    hono.get('/x', authenticate.protect(['read:appointments'], (c) => c.text('ok')))
+    const res = await hono.request('/x')
+    expect(res.status).toBe(418)
+    expect(await res.json()).toEqual({ code: 'credentials_missing' })
+    expect(() => authenticate.protect('read:appointments' as never, (c) => c.text('ok'))).toThrow(/array of scopes and a handler/)
+    expect(() => auth(options({ scopes: catalogue })).protect(['read:apointments' as never], (c) => c.text('ok'))).toThrow(TypeError)
+  })
+})

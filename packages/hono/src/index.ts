@@ -2,6 +2,7 @@ import './augment.js'
 
 export { auth } from './auth.js'
 export type { HonoAuth, HonoAuthOptions, ScopeGuard } from './auth.js'
+export type { ProtectedHandler } from './protected-handler.js'
 export type { AuthenticatedEnv, AuthVariables, ScopeguardEnv } from './augment.js'
 export { requireScopes } from './require-scopes.js'
 export { defineScopes } from './define-scopes.js'

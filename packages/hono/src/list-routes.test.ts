@@ -90,4 +90,15 @@ describe('hono: listRoutes()', () => {
     app.get('/me', reply)
     expect(listRoutes(app)).toEqual([])
   })
+
+  it('lists a route whose handler authenticate.protect() wrapped, with the guards before it', () => {
+    const authenticate = auth(options())
+    const app = new Hono()
+    app.use('/admin/*', requireScopes('admin'))
+    app.get('/admin/stats', authenticate.protect(['read:stats'], (c) => c.text('ok')))
+    app.get('/open', (c) => c.text('ok'))
+    expect(listRoutes(app)).toEqual([
+      { method: 'GET', path: '/admin/stats', requirement: { alternatives: [['admin', 'read:stats']], description: 'admin AND read:stats' } },
+    ])
+  })
 })

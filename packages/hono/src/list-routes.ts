@@ -1,5 +1,6 @@
 import type { RouteRequirement } from '@scopeguard/core'
 import { combineRequirements, requirementOf, type CompiledRequirement } from '@scopeguard/core/adapter'
+import { isProtectedHandler } from './protected-handler.js'
 
 /** One entry of a Hono app's `routes`: Hono keeps one per handler, middleware included. */
 export interface RouteEntry {
@@ -42,9 +43,11 @@ export function listRoutes(app: RoutesLike): RouteRequirement[] {
     const key = `${entry.method} ${entry.path}`
     let group = groups.get(key)
     if (group === undefined) groups.set(key, (group = { method: entry.method, path: entry.path, guards: [], handlerIndex: -1 }))
-    const requirement = requirementOf(unwrap(entry.handler))
-    if (requirement === undefined) group.handlerIndex = index
-    else group.guards.push({ index, requirement })
+    const handler = unwrap(entry.handler)
+    const requirement = requirementOf(handler)
+    // A handler from authenticate.protect() is the route's handler and its own guard.
+    if (requirement === undefined || isProtectedHandler(handler)) group.handlerIndex = index
+    if (requirement !== undefined) group.guards.push({ index, requirement })
   })
   const all = [...groups.values()]
   // Middleware: guards without a handler of their own, or app.use() with a wildcard path.
@@ -53,8 +56,8 @@ export function listRoutes(app: RoutesLike): RouteRequirement[] {
   const routes: RouteRequirement[] = []
   for (const group of all) {
     if (!isRoute(group)) continue
-    // Only what Hono runs before the handler: guards registered later never see the request.
-    const before = (index: number): boolean => index < group.handlerIndex
+    // Only what Hono runs up to the handler: guards registered later never see the request.
+    const before = (index: number): boolean => index <= group.handlerIndex
     const requirements = [
       ...middleware
         .filter((guard) => before(guard.index) && (guard.method === 'ALL' || guard.method === group.method) && guard.matches(group.path))

@@ -19,6 +19,11 @@ describe('hono: public types', () => {
         expectTypeOf(c.var.auth.claims.sub).toEqualTypeOf<string | undefined>()
         return c.text('ok')
       })
+      app.get('/protected/:id', authenticate.protect(['read'], (c) => {
+        expectTypeOf(c.get('auth')).toEqualTypeOf<AuthResult>()
+        expectTypeOf(c.req.param('id')).toEqualTypeOf<string | undefined>()
+        return c.text('ok')
+      }))
       app.get('/bound', authenticate.requireScopes('read'), (c) => {
         expectTypeOf(c.get('auth').scopes).toEqualTypeOf<ReadonlySet<string>>()
         return c.text('ok')
