@@ -122,4 +122,5 @@ export const ADAPTERS: readonly AdapterUnderTest[] = [
   { name: 'node:http, route guards', app: (options) => nodeApp(options, 'route') },
   { name: 'hono 4', app: (options) => honoApp(options, 'app-wide') },
   { name: 'hono 4, route guards', app: (options) => honoApp(options, 'route') },
+  { name: 'hono 4, route guards around the handler (protect())', app: (options) => honoApp(options, 'protect') },
 ]
