@@ -41,6 +41,14 @@ async function points(name: string): Promise<{ attributes: Record<string, unknow
   return (metric?.dataPoints ?? []).map((point) => ({ attributes: point.attributes, value: point.value }))
 }
 
+describe('OpenTelemetry: where scopeguard looks for a registered SDK', () => {
+  it('the API keeps what is registered under Symbol.for("opentelemetry.js.api.1"), which scopeguard checks before any telemetry work', () => {
+    // If a new major of @opentelemetry/api moves it, every span and metric test here fails too;
+    // this one names the cause.
+    expect((globalThis as Record<symbol, unknown>)[Symbol.for('opentelemetry.js.api.1')]).toMatchObject({ trace: expect.anything(), metrics: expect.anything() })
+  })
+})
+
 describe.each(ADAPTERS.filter((adapter) => ['express 5', 'koa 3'].includes(adapter.name)))('$name: OpenTelemetry', (adapter) => {
   it('a span per authentication: outcome, cache hit, issuer; refusals with error.type; never the token', async () => {
     const app = adapter.app({ issuer: issuer.url, audience: issuer.audience as string, keys: issuer.signingKey.publicJwk })
