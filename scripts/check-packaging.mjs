@@ -118,6 +118,38 @@ try {
     }
     console.log('ok: DPoP')`], app)
 
+  // Hono's protect() from the installed package, through app.request() (the Fetch API path);
+  // node:http's result store shared by both builds: authOf() from the CommonJS copy reads what
+  // protect() of the ESM copy stored.
+  console.log('\n# Hono protect() and node:http authOf() across builds')
+  run('node', ['--input-type=module', '-e', `
+    import assert from 'node:assert'
+    import { createServer } from 'node:http'
+    import { createRequire } from 'node:module'
+    import { Hono } from 'hono'
+    import { auth as honoAuth, listRoutes } from '@scopeguard/hono'
+    import { auth as nodeAuth } from '@scopeguard/node'
+    import { createFakeIssuer } from '@scopeguard/testing'
+    const { authOf } = createRequire(process.cwd() + '/')('@scopeguard/node')
+    const issuer = await createFakeIssuer()
+    const token = await issuer.token({ scope: 'read:x', subject: 'alice' })
+    const authenticate = honoAuth({ issuer: issuer.url, audience: issuer.audience })
+    const app = new Hono()
+    app.get('/x', authenticate.protect(['read:x'], (c) => c.json({ sub: c.get('auth').claims.sub })))
+    assert.deepStrictEqual(listRoutes(app).map((route) => route.path), ['/x'])
+    for (let i = 0; i < 3; i++) assert.deepStrictEqual(await (await app.request('/x', { headers: { authorization: 'Bearer ' + token } })).json(), { sub: 'alice' })
+    assert.strictEqual((await app.request('/x')).status, 401)
+    const server = createServer(nodeAuth({ issuer: issuer.url, audience: issuer.audience }).protect(['read:x'], (req, res) => res.end(authOf(req).claims.sub)))
+    server.listen(0, '127.0.0.1')
+    await new Promise((resolve) => server.once('listening', resolve))
+    try {
+      const url = 'http://127.0.0.1:' + server.address().port + '/'
+      for (let i = 0; i < 3; i++) assert.strictEqual(await (await fetch(url, { headers: { authorization: 'Bearer ' + token } })).text(), 'alice')
+    } finally {
+      server.closeAllConnections(); server.close(); await issuer.close()
+    }
+    console.log('ok: Hono protect(), node authOf()')`], app)
+
   // The same protected-route test under node:test and Jest (CommonJS), through the testing kit.
   const kitTest = (framework) => `
 const assert = require('node:assert')

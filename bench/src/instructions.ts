@@ -17,7 +17,7 @@ import { createIssuerFixture, poolSizeFor, rotate, type IssuerFixture } from './
 import { check, serverSettingsFor } from './http.js'
 import { markdownTable, median, provenance, RESULTS_FILE, thousands, writeSection } from './results.js'
 import { list, readSettings } from './settings.js'
-import { selectVariants, type Variant } from './variants.js'
+import { selectVariants, VARIANTS, type Variant } from './variants.js'
 
 const run = promisify(execFile)
 const env = process.env
@@ -156,5 +156,5 @@ const table = markdownTable([
 ], rows)
 for (const [variant] of results) if (variant.role !== 'bare') console.log(`${variant.id} / bare: ${ratio(variant, 'bare')} (lowest windows: ${ratio(variant, 'bare', 'lowest')}) instructions`)
 // Servers not counted this time keep their rows (and their run's provenance line).
-writeSection('instructions', ['## Instructions per request', '', `${header}. ${how}.`, '', table].join('\n'), RESULTS_FILE, ['server'])
+writeSection('instructions', ['## Instructions per request', '', `${header}. ${how}.`, '', table].join('\n'), RESULTS_FILE, ['server'], VARIANTS.map((variant) => variant.id))
 console.log(`\n${table}`)

@@ -68,6 +68,13 @@ describe('RESULTS.md sections', () => {
 })
 
 describe('mergeRows', () => {
+  it('puts rows in the order given, the rows it does not name after them', () => {
+    const earlier = section('2026-01-01 10:00', '| server | n |\n| --- | ---: |\n| b | 2 |\n| z | 9 |')
+    const next = section('2026-01-02 10:00', '| server | n |\n| --- | ---: |\n| a | 1 |\n| c | 3 |')
+    const merged = mergeRows(earlier, next, ['server'], ['a', 'b', 'c'])
+    expect(merged.split('\n').filter((line) => /^\| [abcz] \|/.test(line)).map((line) => line[2])).toEqual(['a', 'b', 'c', 'z'])
+  })
+
   const section = (stamp: string, table: string): string => `## Counts\n\n\`cmd\`, ${stamp} UTC, Node x. 8 windows.\n\n${table}`
   const earlier = section('2026-01-01 10:00', '| server | count | ÷ bare |\n| --- | ---: | ---: |\n| a-bare | 100 | 1.000 |\n| a-ours | 110 | 1.100 |\n| b-bare | 50 | 1.000 |')
 

@@ -103,9 +103,10 @@ function tablesIn(lines: readonly string[]): { start: number; length: number; he
  * some servers keeps the others' figures. Columns are matched by name (`—` where a row has
  * none); each row gets {@link RUN_COLUMN}, the date of its run (rows of a previous table
  * without that column: the date of `previous`'s first provenance line), and the provenance
- * lines of earlier runs some row still comes from follow `next`'s own.
+ * lines of earlier runs some row still comes from follow `next`'s own. With `order`, rows named
+ * in it come in its order, and the others after them, as they were.
  */
-export function mergeRows(previous: string, next: string, keys: readonly string[]): string {
+export function mergeRows(previous: string, next: string, keys: readonly string[], order: readonly string[] = []): string {
   const lines = next.split('\n')
   const own = lines.findIndex((line) => PROVENANCE.test(line))
   const run = PROVENANCE.exec(lines[own] ?? '')?.[1]
@@ -129,6 +130,11 @@ export function mergeRows(previous: string, next: string, keys: readonly string[
     const fresh = table.rows.map((row) => align(table.header, row, run))
     const rows = (old?.rows ?? []).map((row) => fresh.find((candidate) => candidate[0] === row[0]) ?? align(old?.header ?? [], row, fallback))
     rows.push(...fresh.filter((row) => !rows.includes(row)))
+    const rank = (row: readonly string[]): number => {
+      const at = order.indexOf(row[0] as string)
+      return at === -1 ? order.length : at
+    }
+    rows.sort((a, b) => rank(a) - rank(b))
     for (const row of rows) used.add(row[header.length - 1] as string)
     replaced.set(table.start, { length: table.length, text: markdownTable(header, rows).split('\n') })
   }
@@ -153,9 +159,9 @@ export function mergeRows(previous: string, next: string, keys: readonly string[
 /**
  * Rewrites section `name` of RESULTS.md, creating the file if need be; in the tables named by
  * `mergeTables` (their first header cell), the rows this run did not measure are kept from the
- * section's previous content (see {@link mergeRows}).
+ * section's previous content (see {@link mergeRows}), and `order` lists their rows' names in the order wanted.
  */
-export function writeSection(name: string, body: string, file = RESULTS_FILE, mergeTables: readonly string[] = []): void {
+export function writeSection(name: string, body: string, file = RESULTS_FILE, mergeTables: readonly string[] = [], order: readonly string[] = []): void {
   const text = existsSync(file) ? readFileSync(file, 'utf8') : SKELETON
-  writeFileSync(file, replaceSection(text, name, mergeTables.length === 0 ? body : mergeRows(sectionOf(text, name), body, mergeTables)))
+  writeFileSync(file, replaceSection(text, name, mergeTables.length === 0 ? body : mergeRows(sectionOf(text, name), body, mergeTables, order)))
 }
