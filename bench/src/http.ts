@@ -5,7 +5,7 @@ import { LOADER_BOUND, runLoad } from './load.js'
 import { markdownTable, median, pairedRatio, thousands } from './results.js'
 import type { ServerSettings } from './servers/serve.js'
 import type { BenchAlgorithm, BenchSettings } from './settings.js'
-import type { Variant } from './variants.js'
+import { VARIANTS, type Variant } from './variants.js'
 
 /** One server in one token mode: its req/s in each round. */
 export interface HttpCell {
@@ -90,7 +90,7 @@ export function ratioTable(cells: readonly HttpCell[]): string {
   const rows: string[][] = []
   for (const ours of variants.filter((variant) => variant.role === 'ours')) {
     for (const other of variants.filter((variant) => variant.framework === ours.framework && variant.role !== 'ours')) {
-      rows.push([`${ours.label} ÷ ${other.label.replace(/^[^,]+, /, '')}`, ...columns.map((column) => {
+      rows.push([ratioName(ours, other), ...columns.map((column) => {
         const a = find(ours, column)
         const b = find(other, column)
         if (a === undefined || b === undefined) return '—'
@@ -101,6 +101,16 @@ export function ratioTable(cells: readonly HttpCell[]): string {
     }
   }
   return markdownTable([RATIO_TABLE, ...columns], rows)
+}
+
+/** The row of `ours` ÷ `other` in the ratio table. */
+const ratioName = (ours: Variant, other: Variant): string => `${ours.label} ÷ ${other.label.replace(/^[^,]+, /, '')}`
+
+/** Every row name of both tables, in the order of the variants: rows merged from earlier runs are put in it. */
+export function rowOrder(): string[] {
+  const ours = VARIANTS.filter((variant) => variant.role === 'ours')
+  const pairs = ours.flatMap((variant) => VARIANTS.filter((other) => other.framework === variant.framework && other.role !== 'ours').map((other) => ratioName(variant, other)))
+  return [...pairs, ...VARIANTS.map((variant) => variant.label)]
 }
 
 /** Median req/s of every cell. */

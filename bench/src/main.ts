@@ -2,7 +2,7 @@
 // micro-benchmark; writes the `bench` section of bench/RESULTS.md.
 import { canPin, pin } from './child.js'
 import { createIssuerFixture, poolSizeFor, type IssuerFixture } from './fixtures.js'
-import { MEDIAN_TABLE, medianTable, RATIO_TABLE, ratioTable, runHttp, type HttpCell } from './http.js'
+import { MEDIAN_TABLE, medianTable, RATIO_TABLE, ratioTable, rowOrder, runHttp, type HttpCell } from './http.js'
 import { memoryReport, runMemory } from './memory.js'
 import { microTable, runMicro } from './micro.js'
 import { provenance, RESULTS_FILE, writeSection } from './results.js'
@@ -63,7 +63,7 @@ try {
     microTable(micro),
   ].join('\n')
   // Servers not loaded this time (BENCH_VARIANTS) keep their req/s rows, and their run's provenance line.
-  writeSection('bench', section, RESULTS_FILE, [RATIO_TABLE, MEDIAN_TABLE])
+  writeSection('bench', section, RESULTS_FILE, [RATIO_TABLE, MEDIAN_TABLE], rowOrder())
   console.log(`\n${section}\n`)
   log(`written to ${RESULTS_FILE}`)
 } finally {
