@@ -82,8 +82,9 @@ export class VerifiedTokenCache {
 
   /**
    * The live entry whose token ends as `credential` does (a token, or an `Authorization` line,
-   * which ends with its token), or one that merely shares its key; expired entries are dropped. The caller compares
-   * {@link CachedToken.line} or {@link CachedToken.token} in full before using it.
+   * which ends with its token), or one that merely shares its key; expired entries are dropped.
+   * The caller compares {@link CachedToken.line} or {@link CachedToken.token} in full before
+   * using it.
    */
   find(credential: string, generation: number): CachedToken | undefined {
     const key = cacheKeyOf(credential)
