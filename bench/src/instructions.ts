@@ -9,14 +9,15 @@
 // requests, dumped, and repeated; the spread between windows is the count's own noise.
 import { execFile } from 'node:child_process'
 import { Agent, request } from 'node:http'
-import { mkdir, readFile, rm } from 'node:fs/promises'
+import { mkdir, rm } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { startServer } from './child.js'
 import { createIssuerFixture, poolSizeFor, rotate, type IssuerFixture } from './fixtures.js'
 import { check, serverSettingsFor } from './http.js'
 import { markdownTable, median, provenance, RESULTS_FILE, thousands, writeSection } from './results.js'
-import { list, readSettings } from './settings.js'
+import { instructionsIn } from './callgrind.js'
+import { list, positiveInteger, readSettings } from './settings.js'
 import { selectVariants, VARIANTS, type Variant } from './variants.js'
 
 const run = promisify(execFile)
@@ -33,22 +34,6 @@ const NODE_ARGS = ['--single-threaded']
 /** Keep-alive connections the requests share; enough that the server always has one waiting. */
 const CONNECTIONS = 10
 const directory = fileURLToPath(new URL('../results/callgrind/', import.meta.url))
-
-function positiveInteger(name: string, fallback: number): number {
-  const value = Number(env[name] ?? fallback)
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${env[name]}"`)
-  return value
-}
-
-/** Instructions (callgrind's `Ir` total) in one dump file. */
-async function instructionsIn(path: string): Promise<number> {
-  const text = await readFile(path, 'utf8')
-  const events = /^events: (.+)$/m.exec(text)?.[1]?.trim().split(/\s+/)
-  const totals = /^(?:totals|summary): (.+)$/m.exec(text)?.[1]?.trim().split(/\s+/).map(Number)
-  const value = totals?.[events?.indexOf('Ir') ?? -1]
-  if (value === undefined) throw new Error(`${path}: no Ir total`)
-  return value
-}
 
 /**
  * Sends exactly `amount` GETs, `CONNECTIONS` at a time, each must be a 200. The same

@@ -10,7 +10,7 @@
 // 3. A flood of distinct made-up opaque tokens, in concurrent batches: introspection requests,
 //    503s once `maxInFlight` introspections are out, the most out at once, heap after a full GC.
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { mkdir, readFile, rm } from 'node:fs/promises'
+import { mkdir, rm } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { createFakeIssuer, type FakeIssuer } from '@scopeguard/testing'
@@ -18,7 +18,8 @@ import { AUDIENCE, REQUIRED_SCOPE } from './fixtures.js'
 import type { ChildRequest, ChildSettings, FloodReply } from './introspection-child.js'
 import { mib } from './memory.js'
 import { markdownTable, median, provenance, RESULTS_FILE, thousands, writeSection } from './results.js'
-import { readSettings } from './settings.js'
+import { instructionsIn } from './callgrind.js'
+import { positiveInteger, readSettings } from './settings.js'
 
 const run = promisify(execFile)
 const env = process.env
@@ -48,12 +49,6 @@ const directory = fileURLToPath(new URL('../results/callgrind/', import.meta.url
 
 const began = Date.now()
 const log = (line: string): void => console.log(`[${String(Math.round((Date.now() - began) / 1000)).padStart(4)} s] ${line}`)
-
-function positiveInteger(name: string, fallback: number): number {
-  const value = Number(env[name] ?? fallback)
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${env[name]}"`)
-  return value
-}
 
 interface Child {
   readonly pid: number
@@ -110,16 +105,6 @@ async function startChild(settings: ChildSettings, nodeArgs: readonly string[], 
       clearTimeout(timer)
     },
   }
-}
-
-/** Instructions (callgrind's `Ir` total) in one dump file. */
-async function instructionsIn(path: string): Promise<number> {
-  const text = await readFile(path, 'utf8')
-  const events = /^events: (.+)$/m.exec(text)?.[1]?.trim().split(/\s+/)
-  const totals = /^(?:totals|summary): (.+)$/m.exec(text)?.[1]?.trim().split(/\s+/).map(Number)
-  const value = totals?.[events?.indexOf('Ir') ?? -1]
-  if (value === undefined) throw new Error(`${path}: no Ir total`)
-  return value
 }
 
 const introspectionCount = (issuer: FakeIssuer): number => issuer.requests.introspection

@@ -41,3 +41,10 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env) {
 }
 
 export type BenchSettings = ReturnType<typeof readSettings>
+
+/** The integer variable `name` (≥ 1), or `fallback` when unset; anything else throws, naming it. */
+export function positiveInteger(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
+  const value = Number(env[name] ?? fallback)
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${env[name]}"`)
+  return value
+}

@@ -1,31 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import { createClient } from 'redis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRedisServer, type RedisServer } from '../../../test/support/redis-server.js'
+import { describe, expect, it } from 'vitest'
+import { useRedisServer } from '../../../test/support/redis-fixture.js'
 import { createRedisDenyList } from './deny-list.js'
 
-let redis: RedisServer
-const clients: Client[] = []
-beforeAll(async () => {
-  redis = await startRedisServer()
-})
-afterAll(async () => {
-  for (const client of clients.splice(0)) client.destroy()
-  await redis?.stop()
-})
-
-function newClient() {
-  return createClient({ url: redis.url })
-}
-type Client = ReturnType<typeof newClient>
-
-async function connect(): Promise<Client> {
-  const client = newClient()
-  client.on('error', () => {})
-  clients.push(client)
-  await client.connect()
-  return client
-}
+const { connect } = useRedisServer()
 
 const now = () => Math.floor(Date.now() / 1000)
 

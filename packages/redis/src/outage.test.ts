@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import { createClient, type RedisClientOptions } from 'redis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRedisServer, type RedisServer } from '../../../test/support/redis-server.js'
+import { describe, expect, it } from 'vitest'
+import { useRedisServer, type RedisClient as Client } from '../../../test/support/redis-fixture.js'
 import { createRedisDenyList } from './deny-list.js'
 import { RedisTimeoutError } from './errors.js'
 import { createRedisReplayStore } from './replay-store.js'
@@ -14,28 +13,7 @@ const TIMEOUT = 300
 /** How far past `timeout` a rejection may come: scheduling noise, never a hang. */
 const MARGIN = 2000
 
-let redis: RedisServer
-const clients: Client[] = []
-beforeAll(async () => {
-  redis = await startRedisServer()
-})
-afterAll(async () => {
-  for (const client of clients.splice(0)) client.destroy()
-  await redis?.stop()
-})
-
-function newClient(options: Pick<RedisClientOptions, 'disableOfflineQueue'>) {
-  return createClient({ url: redis.url, ...options })
-}
-type Client = ReturnType<typeof newClient>
-
-async function connect(options: Pick<RedisClientOptions, 'disableOfflineQueue'> = {}): Promise<Client> {
-  const client = newClient(options)
-  client.on('error', () => {}) // reconnect errors are expected here
-  clients.push(client)
-  await client.connect()
-  return client
-}
+const { connect, server } = useRedisServer()
 
 function helpers(client: Client) {
   return {
@@ -84,19 +62,18 @@ async function expectWorking({ store, cache, denyList }: ReturnType<typeof helpe
 
 describe('when Redis is down', () => {
   it('killed: every call rejects within the timeout (commands queued offline are not waited for); after a restart it works again', async () => {
-    const defaults = helpers(await connect())
-    const noQueue = helpers(await connect({ disableOfflineQueue: true }))
-    const clientsOf = clients.slice(-2)
+    const clientsOf = [await connect(), await connect({ disableOfflineQueue: true })]
+    const [defaults, noQueue] = clientsOf.map(helpers) as [ReturnType<typeof helpers>, ReturnType<typeof helpers>]
     await expectWorking(defaults)
 
-    await redis.kill()
+    await server().kill()
     await expectAllReject(defaults)
     await expectAllReject(noQueue)
     // Once the client knows the connection is gone, the offline queue holds commands: only the
     // timeout ends them.
     for (const err of await expectAllReject(defaults)) expect(err).toBeInstanceOf(RedisTimeoutError)
 
-    await redis.restart()
+    await server().restart()
     for (const client of clientsOf) await reconnected(client)
     await expectWorking(defaults)
     await expectWorking(noQueue)
@@ -107,14 +84,14 @@ describe('when Redis is down', () => {
     const all = helpers(client)
     await expectWorking(all)
 
-    await redis.pause()
+    await server().pause()
     try {
       for (const err of await expectAllReject(all)) {
         expect(err).toBeInstanceOf(RedisTimeoutError)
         expect(err).toMatchObject({ code: 'ERR_SCOPEGUARD_REDIS_TIMEOUT', timeout: TIMEOUT })
       }
     } finally {
-      await redis.resume()
+      await server().resume()
     }
     await reconnected(client)
     await expectWorking(all)

@@ -1,31 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import { createClient, RESP_TYPES } from 'redis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRedisServer, type RedisServer } from '../../../test/support/redis-server.js'
+import { RESP_TYPES } from 'redis'
+import { describe, expect, it } from 'vitest'
+import { useRedisServer } from '../../../test/support/redis-fixture.js'
 import { createRedisSharedCache } from './shared-cache.js'
 
-let redis: RedisServer
-const clients: Client[] = []
-beforeAll(async () => {
-  redis = await startRedisServer()
-})
-afterAll(async () => {
-  for (const client of clients.splice(0)) client.destroy()
-  await redis?.stop()
-})
-
-function newClient() {
-  return createClient({ url: redis.url })
-}
-type Client = ReturnType<typeof newClient>
-
-async function connect(): Promise<Client> {
-  const client = newClient()
-  client.on('error', () => {})
-  clients.push(client)
-  await client.connect()
-  return client
-}
+const { connect } = useRedisServer()
 
 describe('createRedisSharedCache', () => {
   it('get of an unknown key is undefined; set then get returns the value', async () => {
